@@ -1,0 +1,135 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# ktstr: boots a kernel in its own KVM VMM with a declared topology and runs
+# scheduler tests inside. kselftest lib.mk-style targets:
+#   all (ktstr + unit tests), run_tests, install, clean, emit_tests,
+#   kernel (guest kernel from 'config', cached), bench.
+# Knobs: KDIR=, O=/OUTPUT=, ARCH=, CROSS_COMPILE=, LLVM=1, V=1, INSTALL_PATH=.
+
+ARCH ?= $(shell uname -m)
+override ARCH := $(patsubst x86,x86_64,$(patsubst arm64,aarch64,$(ARCH)))
+
+ifeq ($(V),1)
+Q :=
+msg =
+else
+Q := @
+msg = @printf '  %-8s %s\n' '$(1)' '$(patsubst $(OUTPUT)/%,%,$(2))';
+endif
+
+ifneq ($(LLVM),)
+CC := clang
+else
+CC := $(CROSS_COMPILE)gcc
+endif
+
+# The kernel tree: KDIR=, else the tree ktstr sits in, else the cache.
+KTSTR_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ktstr
+ifeq ($(KDIR),)
+ifneq ($(wildcard $(CURDIR)/../../../scripts/kconfig/merge_config.sh),)
+KDIR := $(abspath $(CURDIR)/../../..)
+else
+KDIR := $(KTSTR_CACHE)/linux-source-6.12
+endif
+endif
+
+# O= is the kernel build output (as for kselftest); ktstr's own objects go
+# to OUTPUT, by default beside the sources.
+ifneq ($(O),)
+OUTPUT ?= $(abspath $(O))/tools/testing/ktstr
+endif
+OUTPUT ?= $(CURDIR)
+override OUTPUT := $(abspath $(OUTPUT))
+
+CFLAGS ?= -O2 -g
+CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	  -std=gnu11 -D_GNU_SOURCE -MD -MP -I$(CURDIR) -I$(OUTPUT) \
+	  -isystem $(KDIR)/usr/include
+LDLIBS += -lelf -lz -lpthread
+
+SRCS_COMMON := $(wildcard util/*.c vmm/*.c virtio/*.c init/*.c scenarios/*.c)
+SRCS_x86_64 := $(wildcard vmm/x86_64/*.c acpi/*.c)
+SRCS_aarch64 := $(wildcard vmm/aarch64/*.c fdt/*.c)
+LIB_SRCS := $(SRCS_COMMON) $(SRCS_$(ARCH))
+LIB_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRCS))
+LIBKTSTR := $(OUTPUT)/libktstr.a
+
+TEST_SRCS := $(wildcard tests/*_test.c)
+TEST_PROGS := $(patsubst %.c,$(OUTPUT)/%,$(TEST_SRCS))
+TEST_CFLAGS := -isystem $(KDIR)/tools/testing/selftests
+
+PROG := $(OUTPUT)/ktstr
+
+.PHONY: all run_tests unit_tests install clean emit_tests kernel bench check_deps
+all: check_deps $(PROG) $(TEST_PROGS)
+
+# One-line errors for a missing kernel tree or library, not a compiler backtrace.
+NOCHECK_GOALS := clean help kernel
+ifneq ($(filter-out $(NOCHECK_GOALS),$(or $(MAKECMDGOALS),all)),)
+ifeq ($(wildcard $(KDIR)/usr/include/linux/kvm.h),)
+$(error KDIR=$(KDIR) has no usr/include/linux/kvm.h: run scripts/setup.sh, or 'make headers_install' in that tree)
+endif
+ifeq ($(wildcard $(KDIR)/tools/testing/selftests/kselftest_harness.h),)
+$(error KDIR=$(KDIR) has no tools/testing/selftests/kselftest_harness.h: not a kernel source tree)
+endif
+has_header = $(shell echo '\#include <$(1)>' | $(CC) -E -x c - >/dev/null 2>&1 && echo y)
+ifneq ($(call has_header,zlib.h),y)
+$(error zlib.h not found: install zlib1g-dev (scripts/setup.sh does))
+endif
+ifneq ($(call has_header,libelf.h),y)
+$(error libelf.h not found: install libelf-dev (scripts/setup.sh does))
+endif
+endif
+check_deps: ;
+
+$(OUTPUT)/%.o: %.c
+	$(call msg,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIBKTSTR): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(CROSS_COMPILE)ar rcs $@ $^
+
+$(PROG): $(OUTPUT)/ktstr.o $(LIBKTSTR)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(LIBKTSTR) -Wl,--no-whole-archive $(LDLIBS)
+
+$(OUTPUT)/tests/%: tests/%.c $(LIBKTSTR)
+	$(call msg,TEST,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) -o $@ $< $(LIBKTSTR) $(LDLIBS)
+
+# The guest kernel: 'config' merged onto tinyconfig, built and cached.
+kernel:
+	$(Q)KDIR=$(KDIR) ARCH=$(ARCH) scripts/kernel.sh build
+
+unit_tests: all
+	$(Q)scripts/run_tests.sh --unit-only $(TEST_PROGS)
+
+run_tests: all
+	$(Q)KDIR=$(KDIR) KTSTR=$(PROG) scripts/run_tests.sh $(TEST_PROGS)
+
+bench: all
+	$(Q)KDIR=$(KDIR) KTSTR=$(PROG) bench/boot.sh
+
+INSTALL_PATH ?= $(OUTPUT)/install
+install: all
+	$(call msg,INSTALL,$(INSTALL_PATH))
+	$(Q)mkdir -p $(INSTALL_PATH)/tests $(INSTALL_PATH)/scripts
+	$(Q)install -m 0755 $(PROG) run_vmtests.sh $(INSTALL_PATH)/
+	$(Q)install -m 0644 config $(INSTALL_PATH)/
+	$(Q)install -m 0755 $(TEST_PROGS) $(INSTALL_PATH)/tests/
+	$(Q)cp -a scripts/. $(INSTALL_PATH)/scripts/
+
+emit_tests:
+	@for t in $(notdir $(TEST_PROGS)); do echo "ktstr:tests/$$t"; done
+	@echo "ktstr:run_vmtests.sh"
+
+clean:
+	$(call msg,CLEAN,$(OUTPUT))
+	$(Q)rm -f $(PROG) $(LIBKTSTR) $(TEST_PROGS) $(addsuffix .d,$(TEST_PROGS)) \
+		$(LIB_OBJS) $(LIB_OBJS:.o=.d) $(OUTPUT)/ktstr.o $(OUTPUT)/ktstr.d
+	$(Q)rm -rf $(OUTPUT)/install
+
+-include $(patsubst %.o,%.d,$(LIB_OBJS) $(OUTPUT)/ktstr.o)

@@ -1,0 +1,131 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The guest kernel: 'config' merged onto tinyconfig, built from KDIR and
+# cached under ${XDG_CACHE_HOME:-~/.cache}/ktstr/kernels/, keyed by a hash of
+# (kernel source version, config fragment, arch).
+#
+#   kernel.sh build          build unless cached; prints the image path
+#   kernel.sh path           prints the cached image path, fails if not built
+#   kernel.sh check IMAGE    checks the .config next to a built tree's IMAGE
+#                            against 'config', naming every missing option
+#   kernel.sh list | clean
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+ARCH=${ARCH:-$(uname -m)}
+FRAGMENT=${KTSTR_CONFIG:-$KTSTR_ROOT/config}
+case $ARCH in
+x86_64|x86) KARCH=x86; IMAGE=arch/x86/boot/bzImage; TARGET=bzImage ;;
+aarch64|arm64) KARCH=arm64; IMAGE=arch/arm64/boot/Image; TARGET=Image ;;
+*) die "ARCH=$ARCH is not supported (x86_64, aarch64)" ;;
+esac
+
+# Source identity: the kernel version, plus the commit and dirty state when
+# KDIR is a git tree, so a patched tree gets a new key.
+source_id() {
+	local kdir=$1
+	make -s -C "$kdir" kernelversion 2>/dev/null || die "KDIR=$kdir: 'make kernelversion' failed"
+	if git -C "$kdir" rev-parse --git-dir >/dev/null 2>&1; then
+		git -C "$kdir" describe --always --dirty 2>/dev/null || true
+	fi
+}
+
+cache_key() {
+	{ source_id "$1"; echo "$KARCH tinyconfig"; cat "$FRAGMENT"; } |
+		sha256sum | cut -c1-16
+}
+
+# Options the fragment asks for, as 'CONFIG_X=v' or 'CONFIG_X=n'.
+wanted_options() {
+	sed -n -e 's/^\(CONFIG_[A-Za-z0-9_]*=.*\)$/\1/p' \
+	       -e 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1=n/p' "$FRAGMENT"
+}
+
+# Prints every wanted option the .config $1 lacks; fails if there is one.
+check_config() {
+	local dotconfig=$1 opt name val bad=()
+	[ -f "$dotconfig" ] || die "$dotconfig not found"
+	while IFS= read -r opt; do
+		name=${opt%%=*} val=${opt#*=}
+		if [ "$val" = n ]; then
+			grep -q "^$name=[ym]" "$dotconfig" && bad+=("$name=n")
+		else
+			grep -qx "$name=$val" "$dotconfig" || bad+=("$opt")
+		fi
+	done < <(wanted_options)
+	if [ ${#bad[@]} -gt 0 ]; then
+		printf '%s: error: %s lacks %d option(s) of %s: %s\n' "${0##*/}" \
+			"$dotconfig" ${#bad[@]} "$FRAGMENT" "${bad[*]}" >&2
+		return 1
+	fi
+}
+
+cmd_build() {
+	local kdir key ver out b t0
+	kdir=$(ktstr_kdir)
+	ktstr_check_kdir "$kdir"
+	key=$(cache_key "$kdir")
+	ver=$(make -s -C "$kdir" kernelversion)
+	out=$KTSTR_CACHE/kernels/$ver-$KARCH-$key
+	if [ -s "$out/$TARGET" ]; then
+		echo "$out/$TARGET"
+		return 0
+	fi
+	b=$KTSTR_CACHE/build/$KARCH-$key
+	mkdir -p "$b"
+	t0=$SECONDS
+	info "building $ver ($KARCH) from $kdir in $b, $(nproc) jobs"
+	make -s -C "$kdir" O="$b" ARCH=$KARCH tinyconfig >/dev/null
+	"$kdir/scripts/kconfig/merge_config.sh" -m -O "$b" "$b/.config" "$FRAGMENT" >/dev/null
+	make -s -C "$kdir" O="$b" ARCH=$KARCH olddefconfig >/dev/null
+	check_config "$b/.config" || die "requested options did not survive olddefconfig (unmet dependencies?)"
+	make -s -C "$kdir" O="$b" ARCH=$KARCH -j"$(nproc)" $TARGET >"$b/build.log" 2>&1 ||
+		{ tail -n 30 "$b/build.log" >&2; die "kernel build failed, log: $b/build.log"; }
+	mkdir -p "$out.tmp"
+	cp "$b/$IMAGE" "$out.tmp/$TARGET"
+	cp "$b/.config" "$out.tmp/config"
+	[ ! -f "$b/vmlinux" ] || cp "$b/vmlinux" "$out.tmp/vmlinux"
+	printf 'source=%s\nversion=%s\narch=%s\n' "$kdir" "$ver" "$KARCH" >"$out.tmp/info"
+	rm -rf "$out" && mv "$out.tmp" "$out"
+	info "built in $((SECONDS - t0)) s: $out/$TARGET"
+	echo "$out/$TARGET"
+}
+
+cmd_path() {
+	local kdir key out
+	kdir=$(ktstr_kdir)
+	ktstr_check_kdir "$kdir"
+	key=$(cache_key "$kdir")
+	out=$KTSTR_CACHE/kernels/$(make -s -C "$kdir" kernelversion)-$KARCH-$key/$TARGET
+	[ -s "$out" ] || die "no cached kernel for KDIR=$kdir and $FRAGMENT: run 'make kernel'"
+	echo "$out"
+}
+
+# A built tree keeps .config at its top: $1 is <tree>/arch/<arch>/boot/<image>.
+cmd_check() {
+	local img=${1:?usage: kernel.sh check IMAGE} top
+	[ -f "$img" ] || die "kernel image $img not found"
+	top=$(cd "$(dirname "$img")/../../.." && pwd)
+	[ -f "$top/.config" ] || top=$(dirname "$img")
+	[ -f "$top/.config" ] || top=$(dirname "$img") && [ -f "$top/config" ] &&
+		{ check_config "$top/config"; return; }
+	check_config "$top/.config"
+}
+
+cmd_list() {
+	local d
+	for d in "$KTSTR_CACHE"/kernels/*/; do
+		[ -f "$d/info" ] || continue
+		printf '%s\t%s\n' "$(basename "$d")" "$(ls "$d" | grep -v -e info -e config -e vmlinux)"
+	done
+}
+
+case ${1:-} in
+build) cmd_build ;;
+path) cmd_path ;;
+check) cmd_check "${2:-}" ;;
+list) cmd_list ;;
+clean) rm -rf "$KTSTR_CACHE/kernels" "$KTSTR_CACHE/build"; info "removed cached kernels" ;;
+*) die "usage: kernel.sh build|path|check IMAGE|list|clean" ;;
+esac

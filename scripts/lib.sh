@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for ktstr's shell scripts; source it, don't run it.
+
+KTSTR_CACHE=${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}
+KTSTR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KTSTR_SRC_PKG=linux-source-6.12
+
+die() { printf '%s: error: %s\n' "${0##*/}" "$*" >&2; exit 1; }
+info() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+
+# The kernel tree: $KDIR, else the tree ktstr sits in (tools/testing/ktstr),
+# else the Debian source unpacked into the cache by scripts/setup.sh.
+ktstr_kdir() {
+	if [ -n "${KDIR:-}" ]; then
+		(cd "$KDIR" 2>/dev/null && pwd) || die "KDIR=$KDIR is not a directory"
+	elif [ -f "$KTSTR_ROOT/../../../scripts/kconfig/merge_config.sh" ]; then
+		(cd "$KTSTR_ROOT/../../.." && pwd)
+	else
+		echo "$KTSTR_CACHE/$KTSTR_SRC_PKG"
+	fi
+}
+
+# Fails naming what is wrong when $1 is not a usable kernel source tree.
+ktstr_check_kdir() {
+	[ -f "$1/Makefile" ] && [ -f "$1/scripts/kconfig/merge_config.sh" ] ||
+		die "KDIR=$1 is not a kernel source tree (no Makefile or scripts/kconfig/merge_config.sh); run scripts/setup.sh or pass KDIR="
+}

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KTSTR_UTIL_H
+#define KTSTR_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((typeof(x))(a) - 1))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define SZ_1K 0x400ULL
+#define SZ_1M 0x100000ULL
+#define SZ_1G 0x40000000ULL
+#define __printf(a, b) __attribute__((format(printf, a, b)))
+#define __noreturn __attribute__((noreturn))
+
+/* Messages go to stderr prefixed "ktstr: "; die() exits 1. */
+void pr_err(const char *fmt, ...) __printf(1, 2);
+void pr_warn(const char *fmt, ...) __printf(1, 2);
+void pr_info(const char *fmt, ...) __printf(1, 2);
+void pr_debug(const char *fmt, ...) __printf(1, 2);
+void die(const char *fmt, ...) __printf(1, 2) __noreturn;
+void die_perror(const char *what) __noreturn;
+extern int ktstr_verbose;
+
+void *xmalloc(size_t n);
+void *xzalloc(size_t n);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __printf(1, 2);
+
+/* Growable byte buffer. */
+struct buf {
+	uint8_t *data;
+	size_t len;
+	size_t cap;
+};
+void buf_put(struct buf *b, const void *p, size_t n);
+void buf_putc(struct buf *b, uint8_t c);
+void buf_printf(struct buf *b, const char *fmt, ...) __printf(2, 3);
+void buf_free(struct buf *b);
+
+/* Whole-file helpers; return -errno on failure. */
+int read_file(const char *path, struct buf *out);
+int write_file_atomic(const char *path, const void *data, size_t len);
+int mkdir_p(const char *path, unsigned int mode);
+
+/* ${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}, created. */
+const char *ktstr_cache_dir(void);
+
+uint64_t now_ns(void);		/* CLOCK_MONOTONIC */
+/* Parses "512", "64M", "2G" into bytes; -EINVAL on garbage. */
+int parse_size(const char *s, uint64_t *out);
+
+#endif
