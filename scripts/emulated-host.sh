@@ -1,0 +1,309 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# emulated-host.sh [--timeout SECS] [--rw DIR]... [--mem SIZE] [--smp N] [-v] -- CMD [ARGS...]
+#
+# Runs CMD where /dev/kvm is missing (CI, containers) inside an *emulated KVM
+# host*: QEMU TCG with -cpu max (AMD SVM + NPT) boots the distro kernel, whose
+# initramfs loads kvm_amd, mounts the host root read-only over virtio-9p and
+# the --rw dirs (default: the cwd) read-write, and chroots in. CMD gets the
+# caller's cwd, uid and environment plus KTSTR_EMULATED_HOST=1, stdin
+# /dev/null; stdout and stderr come back separately. /tmp, /run and /dev/shm
+# are fresh tmpfs. Exit status: CMD's, 124 when --timeout fires, 125 when the
+# emulated host fails. Own messages are "# " lines (TAP comments) on stderr.
+# Env: KTSTR_EMU_SMP (1), KTSTR_EMU_MEM (4G), KTSTR_EMU_BOOT_TIMEOUT (120 s).
+set -euo pipefail
+
+say() { printf '# emulated-host: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 125; }
+
+# Default 1 vCPU: with 2+, QEMU 7.2 TCG now and then wedges when the emulated
+# host live-patches code another vCPU runs (static keys of KVM VM creation).
+SMP=${KTSTR_EMU_SMP:-1}
+MEM=${KTSTR_EMU_MEM:-4G}
+BOOT_TIMEOUT=${KTSTR_EMU_BOOT_TIMEOUT:-120}
+TIMEOUT=0 VERBOSE=0 RWS=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--timeout|--rw|--mem|--smp) [ $# -ge 2 ] || die "$1 needs a value" ;;&
+	--timeout) TIMEOUT=$2; shift 2 ;;
+	--rw) RWS+=("$2"); shift 2 ;;
+	--mem) MEM=$2; shift 2 ;;
+	--smp) SMP=$2; shift 2 ;;
+	-v) VERBOSE=1; shift ;;
+	--) shift; break ;;
+	*) die "unknown option '$1'; usage: ${0##*/} [--timeout SECS] [--rw DIR]... [--mem SIZE] [--smp N] [-v] -- CMD [ARGS...]" ;;
+	esac
+done
+[ $# -gt 0 ] || die "no command given (put it after --)"
+[[ $SMP =~ ^[1-9][0-9]*$ ]] || die "bad --smp/KTSTR_EMU_SMP '$SMP'"
+[[ $MEM =~ ^[1-9][0-9]*[KMGT]?$ ]] || die "bad --mem/KTSTR_EMU_MEM '$MEM'"
+[[ $TIMEOUT =~ ^[0-9]+$ ]] || die "bad --timeout '$TIMEOUT'"
+[[ $BOOT_TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "bad KTSTR_EMU_BOOT_TIMEOUT '$BOOT_TIMEOUT'"
+[ "${KTSTR_EMULATED_HOST:-}" != 1 ] || die "already inside an emulated host"
+[ ${#RWS[@]} -gt 0 ] || RWS=("$PWD")
+RW=()
+for d in "${RWS[@]}"; do
+	r=$(cd -- "$d" 2>/dev/null && pwd -P) || die "--rw: '$d' is not a directory"
+	case $r in
+	*,*|*$'\n'*) die "--rw: '$r' contains a comma or newline" ;;
+	/|/proc|/proc/*|/sys|/sys/*|/dev|/dev/*) die "--rw: '$r' cannot be shared" ;;
+	esac
+	RW+=("$r")
+done
+# Sorted, a directory mounts before the --rw directories inside it.
+mapfile -t RW < <(printf '%s\n' "${RW[@]}" | LC_ALL=C sort -u)
+
+# ---- prerequisites: a missing piece names its Debian package
+QEMU=qemu-system-x86_64
+BUSYBOX=/bin/busybox
+MODPROBE=$(command -v modprobe || echo /sbin/modprobe)
+command -v $QEMU >/dev/null || die "$QEMU not found; install qemu-system-x86"
+command -v cpio >/dev/null || die "cpio not found; install cpio"
+[ -x "$MODPROBE" ] || die "modprobe not found; install kmod"
+case $(LC_ALL=C ldd $BUSYBOX 2>&1 || true) in
+*'not a dynamic executable'*|*'statically linked'*) ;;
+*) die "no static $BUSYBOX; install busybox-static" ;;
+esac
+# The newest kernel with the modules for /dev/kvm, 9p and the output ports.
+WANT=(kvm-amd virtio_pci virtio_console 9pnet_virtio 9p)
+KVER=
+for k in $(find /boot -maxdepth 1 -name 'vmlinuz-*' | sort -rV); do
+	if MODS=$("$MODPROBE" -S "${k#/boot/vmlinuz-}" -a --show-depends "${WANT[@]}" 2>/dev/null); then
+		KVER=${k#/boot/vmlinuz-}
+		break
+	fi
+done
+[ -n "$KVER" ] || die "no /boot/vmlinuz-* with a kvm-amd module; install linux-image-amd64"
+KIMG=/boot/vmlinuz-$KVER
+MODS=$(awk '$1 == "insmod" && !seen[$2]++ { print $2 }' <<<"$MODS")
+
+# /init of the initramfs (busybox sh): modules, mounts, then CMD chrooted
+# into the host root. /job is this run's share (see "job" below).
+guest_init() {
+	cat <<'EOF'
+#!/bin/busybox sh
+/bin/busybox mount -t devtmpfs dev /dev
+exec </dev/null >/dev/console 2>&1
+/bin/busybox --install -s /bin
+export PATH=/bin
+echo "emulated-host: /init started"
+fail() { echo "$*" >/job/error; echo "emulated-host: FATAL: $*"; reboot -f; }
+mount -t proc proc /proc; mount -t sysfs sys /sys
+for m in /modules/*.ko; do insmod $m || echo "insmod $m failed"; done
+O=trans=virtio,version=9p2000.L,msize=512000
+mount -t 9p -o $O ekjob /job || fail "cannot mount the job share"
+[ -e /dev/kvm ] || fail "no /dev/kvm: kvm_amd did not load"
+R=/newroot
+mount -t 9p -o $O,ro,cache=loose ekroot $R || fail "cannot mount the host root"
+mnt() { mkdir -p $R$2; mount -t $1 -o ${3:-defaults} $1 $R$2; }
+mnt proc /proc; mnt sysfs /sys; mnt devtmpfs /dev
+mnt devpts /dev/pts mode=620,ptmxmode=666; mnt tmpfs /dev/shm mode=1777
+mnt tmpfs /tmp mode=1777; mnt tmpfs /run mode=755
+mnt cgroup2 /sys/fs/cgroup; mnt bpf /sys/fs/bpf
+mnt debugfs /sys/kernel/debug; mnt tracefs /sys/kernel/tracing
+for i in 0:stdin 1:stdout 2:stderr; do ln -s /proc/self/fd/${i%:*} $R/dev/${i#*:}; done
+ln -s /proc/self/fd $R/dev/fd
+i=0
+while IFS= read -r d; do
+	mkdir -p "$R$d"
+	mount -t 9p -o $O,cache=mmap ekrw$i "$R$d" || fail "cannot mount $d read-write"
+	i=$((i + 1))
+done </job/rw
+mkdir $R/run/ktstr-emu
+mount --bind /job $R/run/ktstr-emu
+ip link set lo up
+# Port 1 is stdout, 2 stderr. A port opens only once: pipes in between
+# let CMD reopen /dev/stdout.
+mkfifo /o /e
+OUT=$(echo /dev/vport*p1) ERR=$(echo /dev/vport*p2)
+cat /o >$OUT & po=$!
+cat /e >$ERR & pe=$!
+: >/job/started
+echo "emulated-host: starting the command"
+chroot $R /bin/bash /run/ktstr-emu/run.sh </dev/null >/o 2>/e &
+wait $!
+rc=$?
+echo "emulated-host: the command exited with status $rc"
+# Leftover background processes of CMD get 5 s to close stdout and stderr.
+(sleep 5; kill $po $pe) 2>/dev/null &
+wait $po $pe
+echo $rc >/job/status
+reboot -f
+EOF
+}
+
+# ---- cache: initramfs and vmlinux, keyed by kernel, busybox and this script
+CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/ktstr/emulated-host
+mkdir -p "$CACHE" || die "cannot create $CACHE"
+KEY=$({ echo "$KVER $MODS"; stat -Lc '%s %Y' "$KIMG" $BUSYBOX
+	cat "${BASH_SOURCE[0]}"; } | sha256sum | cut -c1-16)
+INITRD=$CACHE/initramfs-$KEY.cpio
+VMLINUX=$CACHE/vmlinux-$KEY
+
+build_initrd() {
+	local b=$1 m i=0 out
+	mkdir -p "$b"/{bin,dev,proc,sys,job,newroot,modules}
+	cp $BUSYBOX "$b/bin/busybox"
+	guest_init >"$b/init"
+	chmod 755 "$b/init"
+	for m in $MODS; do
+		i=$((i + 1))
+		out=$b/modules/$(printf %02d $i)-${m##*/}
+		case $m in
+		*.xz) xz -dc ;; *.zst) zstd -qdc ;; *.gz) gzip -dc ;; *) cat ;;
+		esac <"$m" >"${out%.ko*}.ko" || return
+	done
+	(cd "$b" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0)
+}
+
+# The uncompressed vmlinux, booted through its PVH entry, saves ~3 s of
+# in-guest decompression under TCG. Without PVH, link to the bzImage.
+extract_vmlinux() {
+	local z off
+	grep -qx 'CONFIG_PVH=y' "/boot/config-$KVER" 2>/dev/null &&
+	for z in xz:$'\xfd7zXZ' zstd:$'\x28\xb5\x2f\xfd' gzip:$'\x1f\x8b\x08'; do
+		command -v "${z%%:*}" >/dev/null || continue
+		for off in $(LC_ALL=C grep -aboF "${z#*:}" "$KIMG" | cut -d: -f1); do
+			tail -c +$((off + 1)) "$KIMG" | "${z%%:*}" -dc >"$1" 2>/dev/null || true
+			[ "$(head -c 4 "$1")" != $'\x7fELF' ] || return 0
+		done
+	done
+	ln -sf "$KIMG" "$1"
+}
+
+if [ ! -s "$INITRD" ] || [ ! -e "$VMLINUX" ]; then
+	say "building the initramfs and vmlinux of $KVER in $CACHE"
+	T=$(mktemp -d "$CACHE/build.XXXXXX")
+	trap 'rm -rf "$T"' EXIT
+	build_initrd "$T/root" >"$T/initrd" || die "cannot build the initramfs"
+	extract_vmlinux "$T/vmlinux"
+	find "$CACHE" -maxdepth 1 \( -name 'initramfs-*' -o -name 'vmlinux-*' \) ! -name "*-$KEY*" -delete
+	mv -f "$T/initrd" "$INITRD"
+	mv -f "$T/vmlinux" "$VMLINUX"
+	rm -rf "$T"
+fi
+
+# ---- job: this run's share with argv, env, cwd, ids, --rw list and run.sh
+H=$(mktemp -d "${TMPDIR:-/tmp}/ktstr-emu.XXXXXX")
+S=$H/job
+QPID='' TPID='' ROUT='' RERR=''
+# shellcheck disable=SC2317 # called from the EXIT trap
+cleanup() {
+	for p in $QPID $TPID; do kill -KILL "$p" 2>/dev/null || true; done
+	stop_relays
+	cp -f "$H/console" "$CACHE/last-console.log" 2>/dev/null || true
+	rm -rf "$H"
+}
+trap cleanup EXIT
+trap 'exit 130' INT; trap 'exit 143' TERM HUP
+mkdir "$S"
+mkfifo "$H/out" "$H/err" "$H/nap"
+printf '%s\0' "$@" >"$S/argv"
+env -0 >"$S/env"
+printf '%s\0' "$(pwd -P)" >"$S/cwd"
+echo "$(id -u) $(id -g)" >"$S/ids"
+# run.sh runs in the chroot with the host's bash: the caller's cwd, env, uid.
+cat >"$S/run.sh" <<'EOF'
+J=/run/ktstr-emu
+mapfile -d '' -t envv <$J/env
+mapfile -d '' -t argv <$J/argv
+IFS= read -r -d '' cwd <$J/cwd || true
+read -r uid gid <$J/ids
+cd -- "$cwd" 2>/dev/null || { echo "emulated-host: no cwd $cwd (under /tmp or /run? add it to --rw)" >&2; exit 125; }
+[ "$uid" = 0 ] || { chmod 666 /dev/kvm; set -- setpriv --reuid="$uid" --regid="$gid" --clear-groups --; }
+exec env -i -- "${envv[@]}" KTSTR_EMULATED_HOST=1 "$@" "${argv[@]}"
+EOF
+printf '%s\n' "${RW[@]}" >"$S/rw"
+
+# softlockup_panic + panic=-1 + -no-reboot: a wedged emulated host makes
+# qemu exit (status 125) instead of hanging.
+APPEND="console=ttyS0 loglevel=$((VERBOSE ? 7 : 4)) panic=-1 reboot=t"
+APPEND+=" mitigations=off softlockup_panic=1 8250.nr_uarts=1"
+# shellcheck disable=SC2054 # commas are qemu's
+QARGS=(-nodefaults -no-user-config -display none -no-reboot
+	-machine q35 -accel tcg,thread=multi -cpu max -smp "$SMP" -m "$MEM"
+	-kernel "$VMLINUX" -initrd "$INITRD" -append "$APPEND"
+	-chardev "file,id=con,path=$H/console" -serial chardev:con
+	-device virtio-serial-pci
+	-chardev "file,id=out,path=$H/out" -device virtserialport,chardev=out,nr=1
+	-chardev "file,id=err,path=$H/err" -device virtserialport,chardev=err,nr=2)
+# qboot starts faster than SeaBIOS.
+[ ! -r /usr/share/qemu/qboot.rom ] || QARGS+=(-bios /usr/share/qemu/qboot.rom)
+share() {
+	QARGS+=(-fsdev "local,id=$1,path=$2,security_model=none,multidevs=remap${3:-}"
+		-device "virtio-9p-pci,fsdev=$1,mount_tag=$1")
+}
+share ekroot / ,readonly=on
+share ekjob "$S"
+for i in "${!RW[@]}"; do share "ekrw$i" "${RW[$i]}"; done
+
+# ---- run: relays from the guest's ports to our stdout and stderr; if our
+# reader goes away, keep draining so the guest never blocks on a full port.
+start_relays() {
+	{ cat "$H/out" || cat "$H/out" >/dev/null; } & ROUT=$!
+	{ cat "$H/err" >&2 || cat "$H/err" >/dev/null; } & RERR=$!
+}
+stop_relays() {	# unblock relays still waiting in open(), then reap them
+	for f in "$H/out" "$H/err"; do [ ! -p "$f" ] || { exec 9<>"$f"; exec 9>&-; }; done
+	[ -z "$ROUT$RERR" ] || wait $ROUT $RERR 2>/dev/null || true
+	ROUT='' RERR=''
+}
+exec {NAPFD}<>"$H/nap"
+nap() { read -r -t 0.1 -u $NAPFD || true; }		# sleeps without a fork
+now() { NOW=$((${EPOCHREALTIME//[.,]/} / 1000)); }	# ms
+
+# One boot of the emulated host; sets STATE to exited, timeout or hung.
+boot() {
+	local boot_end off_end=0
+	start_relays
+	$QEMU "${QARGS[@]}" </dev/null >"$H/qemu.log" 2>&1 & QPID=$!
+	[ $VERBOSE = 0 ] || { tail -n +1 -F --pid=$QPID "$H/console" 2>/dev/null |
+		sed -u 's/^/# /' >&2 & TPID=$!; }
+	now
+	boot_end=$((NOW + BOOT_TIMEOUT * 1000))
+	STATE=exited
+	while kill -0 $QPID 2>/dev/null; do
+		nap
+		now
+		if [ $END != 0 ] && [ $NOW -ge $END ]; then
+			STATE=timeout; break
+		elif [ -e "$S/status" ]; then
+			# CMD is done; the emulated host gets 10 s to power off.
+			[ $off_end != 0 ] || off_end=$((NOW + 10000))
+			[ $NOW -lt $off_end ] || break
+		elif [ ! -e "$S/started" ] && [ $NOW -ge $boot_end ]; then
+			STATE=hung; break
+		fi
+	done
+	kill -KILL $QPID 2>/dev/null || true
+	wait $QPID $TPID 2>/dev/null || true
+	QPID='' TPID=''
+	stop_relays
+}
+
+now
+START=$NOW END=0
+[ "$TIMEOUT" = 0 ] || END=$((NOW + TIMEOUT * 1000))
+boot
+# A hung boot is retried once. The marker is checked again after the kill,
+# so CMD never runs twice.
+if [ $STATE = hung ] && [ ! -e "$S/started" ]; then
+	cp -f "$H/console" "$CACHE/hung-boot-console.log"
+	say "boot hung after $BOOT_TIMEOUT s, retrying (2/2); console: $CACHE/hung-boot-console.log"
+	boot
+fi
+now
+[ $VERBOSE = 0 ] || say "emulated host ran $(((NOW - START) / 1000)).$(((NOW - START) % 1000 / 100)) s"
+
+[ ! -s "$S/status" ] || exit "$(<"$S/status")"
+case $STATE in
+timeout) say "timed out after $TIMEOUT s"; rc=124 ;;
+hung) say "error: boot hung after $BOOT_TIMEOUT s"; rc=125 ;;
+*)	say "error: the emulated host stopped without an exit status"; rc=125
+	sed 's/^/# qemu: /' "$H/qemu.log" >&2
+	[ ! -e "$S/error" ] || say "$(<"$S/error")" ;;
+esac
+say "last console lines ($CACHE/last-console.log):"
+tail -n 20 "$H/console" | sed 's/^/# /' >&2
+exit $rc
