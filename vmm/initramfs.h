@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KTSTR_VMM_INITRAMFS_H
+#define KTSTR_VMM_INITRAMFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+/*
+ * The guest's whole userspace: ktstr itself as /init, the shared libraries
+ * it needs, and extra files (a scheduler as /scheduler, busybox...).
+ */
+struct initramfs_file {
+	const char *host_path;
+	const char *guest_path;		/* absolute, e.g. "/scheduler" */
+	unsigned int mode;		/* permission bits; 0: the host file's */
+};
+
+struct initramfs_spec {
+	const char *init;		/* host path of the binary that becomes /init */
+	const struct initramfs_file *extra;
+	int nr_extra;
+	bool resolve_extra_deps;	/* also pack the DT_NEEDED closure of extra ELF files */
+};
+
+/* Keep this many archives in ktstr_cache_dir()/initramfs, newest first. */
+#define INITRAMFS_CACHE_KEEP	8
+
+/*
+ * Builds the uncompressed newc archive for @spec into @out (appended).
+ * Returns 0 or -errno after one error line naming the bad file.
+ */
+int initramfs_build(const struct initramfs_spec *spec, struct buf *out);
+
+/* 64-bit FNV-1a: the cache key of an archive. */
+uint64_t initramfs_hash(const void *data, size_t len);
+
+/*
+ * Builds the archive, and returns in *@path (malloc'ed) the path of
+ * ktstr_cache_dir()/initramfs/<hash>.cpio.gz, compressing and storing it
+ * only when it is not cached yet.
+ */
+int initramfs_get(const struct initramfs_spec *spec, char **path);
+
+/* How many times this process had to gzip an archive (cache misses). */
+unsigned long initramfs_nr_compressed(void);
+
+#endif
