@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktstr as PID 1 in the guest: mount the usual filesystems, run the
+ * requested test body in a child (a crash there must not kill init), write
+ * the result block to COM2, power off.
+ *
+ * argv (after the kernel's "--"): "test" NAME.
+ */
+#include <errno.h>
+#include <execinfo.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "init/init.h"
+#include "scenarios/test.h"
+#include "scenarios/verdict.h"
+
+#define COM2_DEV "/dev/ttyS1"
+
+static int result_fd = -1;
+
+static void write_all(int fd, const void *p, size_t len)
+{
+	const char *c = p;
+
+	while (len) {
+		ssize_t n = write(fd, c, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		c += n;
+		len -= n;
+	}
+}
+
+static void mount_one(const char *src, const char *dst, const char *type,
+		      unsigned long flags, const char *data)
+{
+	mkdir(dst, 0755);
+	if (mount(src, dst, type, flags, data) && errno != EBUSY)
+		fprintf(stderr, "ktstr-init: mount %s on %s: %s\n", type, dst,
+			strerror(errno));
+}
+
+static void mount_filesystems(void)
+{
+	mount_one("proc", "/proc", "proc", 0, NULL);
+	mount_one("sysfs", "/sys", "sysfs", 0, NULL);
+	mount_one("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	mount_one("tmpfs", "/tmp", "tmpfs", 0, "mode=1777");
+	mount_one("tmpfs", "/run", "tmpfs", 0, "mode=755");
+	mount_one("cgroup2", "/sys/fs/cgroup", "cgroup2", 0, NULL);
+	mount_one("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+}
+
+/* COM2 in raw mode: the host reads exactly the bytes written. */
+static int open_result_channel(void)
+{
+	struct termios tio;
+	int fd = open(COM2_DEV, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "ktstr-init: open %s: %s\n", COM2_DEV,
+			strerror(errno));
+		return -1;
+	}
+	if (!tcgetattr(fd, &tio)) {
+		cfmakeraw(&tio);
+		tcsetattr(fd, TCSANOW, &tio);
+	}
+	return fd;
+}
+
+/* Crash hook for the guest side: "PANIC: <what>" and a backtrace on COM2. */
+static void on_fatal_signal(int sig)
+{
+	void *frames[32];
+	char line[96];
+	int n, fd = result_fd >= 0 ? result_fd : 2;
+
+	n = snprintf(line, sizeof(line), "\nPANIC: ktstr guest pid %d: %s\n",
+		     getpid(), strsignal(sig));
+	write_all(fd, line, n);
+	n = backtrace(frames, ARRAY_SIZE(frames));
+	backtrace_symbols_fd(frames, n, fd);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void install_crash_hooks(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
+		signal(sigs[i], on_fatal_signal);
+}
+
+void __attribute__((noreturn)) guest_power_off(void)
+{
+	if (result_fd >= 0)
+		tcdrain(result_fd);
+	sync();
+	/* Without ACPI there is no power-off; reboot=k resets via i8042. */
+	if (access("/sys/firmware/acpi", F_OK) == 0)
+		reboot(RB_POWER_OFF);
+	reboot(RB_AUTOBOOT);
+	for (;;)
+		pause();
+}
+
+/* Runs the body in a child; its verdict and messages come back on a pipe. */
+static enum ktstr_verdict run_body(const struct ktstr_test *t, struct buf *msg,
+				   struct buf *diag)
+{
+	int p[2], status;
+	struct buf in = {};
+	char chunk[4096];
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(p)) {
+		buf_printf(msg, "guest: pipe: %s", strerror(errno));
+		return KTSTR_FAIL;
+	}
+	pid = fork();
+	if (pid == 0) {
+		struct ktstr_ctx ctx = { .test = t, .result_fd = result_fd };
+		struct buf out = {};
+		int v;
+
+		close(p[0]);
+		v = t->run(&ctx);
+		buf_printf(&out, "%d\n", v);
+		buf_put(&out, ctx.msg.data, ctx.msg.len);
+		buf_putc(&out, 0);
+		buf_put(&out, ctx.diag.data, ctx.diag.len);
+		write_all(p[1], out.data, out.len);
+		_exit(0);
+	}
+	close(p[1]);
+	while ((n = read(p[0], chunk, sizeof(chunk))) > 0)
+		buf_put(&in, chunk, n);
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	buf_putc(&in, 0);
+	if (WIFSIGNALED(status)) {
+		buf_printf(msg, "test body killed by signal %d (%s)",
+			   WTERMSIG(status), strsignal(WTERMSIG(status)));
+		buf_free(&in);
+		return KTSTR_FAIL;
+	}
+	if (in.len < 3) {
+		buf_printf(msg, "test body exited with status %d without a verdict",
+			   WEXITSTATUS(status));
+		buf_free(&in);
+		return KTSTR_FAIL;
+	}
+	{
+		char *text = strchr((char *)in.data, '\n') + 1;
+		size_t mlen = strlen(text);
+		int v = atoi((char *)in.data);
+
+		buf_put(msg, text, mlen);
+		buf_put(diag, text + mlen + 1, strlen(text + mlen + 1));
+		buf_free(&in);
+		return v == KTSTR_PASS || v == KTSTR_SKIP ? v : KTSTR_FAIL;
+	}
+}
+
+static void report(enum ktstr_verdict v, struct buf *msg, struct buf *diag)
+{
+	struct buf out = {};
+
+	buf_putc(msg, 0);
+	buf_putc(diag, 0);
+	result_format(&out, v, (char *)msg->data, (char *)diag->data);
+	write_all(result_fd, out.data, out.len);
+	buf_free(&out);
+}
+
+void guest_main(int argc, char **argv)
+{
+	struct buf msg = {}, diag = {};
+	const struct ktstr_test *t;
+	enum ktstr_verdict v;
+
+	mount_filesystems();
+	result_fd = open_result_channel();
+	install_crash_hooks();
+	if (result_fd >= 0) {
+		dup2(result_fd, STDOUT_FILENO);
+		dup2(result_fd, STDERR_FILENO);
+	}
+	t = argc >= 3 && !strcmp(argv[1], "test") ? ktstr_test_find(argv[2]) : NULL;
+	if (!t) {
+		buf_printf(&msg, "guest: unknown test '%s'", argc >= 3 ? argv[2] : "");
+		v = KTSTR_FAIL;
+	} else {
+		v = run_body(t, &msg, &diag);
+	}
+	report(v, &msg, &diag);
+	guest_power_off();
+}

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KTSTR_INIT_INIT_H
+#define KTSTR_INIT_INIT_H
+
+/* The guest side: ktstr running as PID 1. Never returns. */
+void __attribute__((noreturn)) guest_main(int argc, char **argv);
+
+/* Flushes COM2 and ends the VM (ACPI power-off, else i8042 reset). */
+void __attribute__((noreturn)) guest_power_off(void);
+
+#endif

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ktstr: boot a kernel in ktstr's own KVM VMM with a declared topology and
+ * run scheduler tests inside. The same binary is the guest's PID 1.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "init/init.h"
+#include "scenarios/runner.h"
+#include "scenarios/tap.h"
+#include "vmm/topology.h"
+#include "vmm/x86_64/apic.h"
+
+struct cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+	const char *help;
+};
+
+static const char env_help[] =
+	"Environment:\n"
+	"  KTSTR_KERNEL      default kernel image (else the tree's bzImage, else the cache)\n"
+	"  KTSTR_CACHE       cache directory (default ${XDG_CACHE_HOME:-~/.cache}/ktstr)\n";
+
+static int cmd_list(int argc, char **argv)
+{
+	struct ktstr_test *t;
+
+	if (argc > 1)
+		die("list: unexpected argument '%s'", argv[1]);
+	for (t = ktstr_tests(); t; t = t->next)
+		printf("%-28s %-6s %-10s %s\n", t->name, t->category,
+		       t->topology ? : "1n1l1c1t", t->description ? : "");
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "test", required_argument, NULL, 't' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "topo", required_argument, NULL, 'T' },
+		{ "category", required_argument, NULL, 'c' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{}
+	};
+	struct run_options o = {};
+	int c;
+
+	o.patterns = xzalloc(argc * sizeof(*o.patterns));
+	while ((c = getopt_long(argc, argv, "t:k:T:c:j:v", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': o.patterns[o.nr_patterns++] = optarg; break;
+		case 'k': o.kernel = optarg; break;
+		case 'T': o.topology = optarg; break;
+		case 'c': o.category = optarg; break;
+		case 'j': o.json_path = optarg; break;
+		case 'v': o.verbose = true; ktstr_verbose = 1; break;
+		default: return 2;
+		}
+	}
+	if (optind < argc)
+		die("run: unexpected argument '%s' (tests are selected with -t)",
+		    argv[optind]);
+	if (!o.kernel)
+		o.kernel = kernel_default();
+	if (!o.kernel)
+		die("no kernel: pass --kernel PATH, set KTSTR_KERNEL, or run 'make kernel'");
+	if (access(o.kernel, R_OK))
+		die("kernel %s: cannot read it", o.kernel);
+	return run_tests(&o);
+}
+
+static int cmd_topo(int argc, char **argv)
+{
+	struct topology t;
+	char err[256], spec[64];
+	uint32_t cpu;
+
+	if (argc != 2)
+		die("usage: ktstr topo SPEC (e.g. 2n4l2c2t)");
+	if (topology_parse(argv[1], 256ULL << 20, &t, err, sizeof(err)) ||
+	    topology_validate(&t, TOPO_MAX_CPUS, err, sizeof(err)))
+		die("topology '%s': %s", argv[1], err);
+	topology_format(&t, spec, sizeof(spec));
+	printf("# %s: %u node(s), %u LLC(s), %u core(s)/LLC, %u thread(s)/core, %u vCPUs%s\n",
+	       spec, t.numa_nodes, t.llcs, t.cores_per_llc, t.threads_per_core,
+	       topology_nr_cpus(&t), apic_needs_x2apic(&t) ? ", x2APIC" : "");
+	printf("%-5s %-5s %-5s %-5s %-6s %s\n", "cpu", "node", "llc", "core",
+	       "thread", "apic_id");
+	for (cpu = 0; cpu < topology_nr_cpus(&t); cpu++) {
+		struct topo_cpu c;
+
+		topology_cpu(&t, cpu, &c);
+		printf("%-5u %-5u %-5u %-5u %-6u %u\n", cpu, c.node, c.llc,
+		       c.core, c.thread, apic_id(&t, cpu));
+	}
+	return 0;
+}
+
+/* Runs scripts/kernel.sh next to this binary (source tree or install). */
+static int cmd_kernel(int argc, char **argv)
+{
+	char exe[PATH_MAX], *script;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (argc != 2 || (strcmp(argv[1], "build") && strcmp(argv[1], "list") &&
+			  strcmp(argv[1], "clean") && strcmp(argv[1], "path")))
+		die("usage: ktstr kernel build|list|clean|path");
+	if (n <= 0)
+		die("cannot find my own path");
+	exe[n] = '\0';
+	*strrchr(exe, '/') = '\0';
+	script = xasprintf("%s/scripts/kernel.sh", exe);
+	execl("/bin/bash", "bash", script, argv[1], (char *)NULL);
+	die("cannot run %s", script);
+}
+
+static int cmd_help(int argc, char **argv);
+
+static const struct cmd cmds[] = {
+	{ "run", cmd_run, "boot a VM per test and report TAP",
+	  "usage: ktstr run [-t NAME|GLOB]... [-c CATEGORIES] [--kernel PATH] [--topo SPEC] [--json FILE] [-v]\n"
+	  "  -t, --test NAME|GLOB   run the matching tests (repeatable; default all)\n"
+	  "  -c, --category LIST    only these categories, e.g. \"boot topo\"\n"
+	  "  -k, --kernel PATH      guest kernel (bzImage)\n"
+	  "  -T, --topo SPEC        override each test's topology, e.g. 2n4l2c2t\n"
+	  "  -j, --json FILE        write per-test verdicts and timings as JSON\n"
+	  "  -v, --verbose          stream the guest kernel console to stderr\n" },
+	{ "list", cmd_list, "list the declared tests",
+	  "usage: ktstr list\n  name, category, topology and description of each test\n" },
+	{ "topo", cmd_topo, "print the CPU/core/LLC/node map and APIC IDs of a topology",
+	  "usage: ktstr topo SPEC\n  SPEC is [Nn][Ll][Cc][Tt], e.g. 2n4l4c2t: 2 nodes, 4 LLCs, 4 cores per LLC, 2 threads\n" },
+	{ "kernel", cmd_kernel, "build, list or clean cached guest kernels",
+	  "usage: ktstr kernel build|list|clean|path\n  build: 'config' merged onto tinyconfig from KDIR, cached by (source, config) hash\n" },
+	{ "help", cmd_help, "this text", "usage: ktstr help [COMMAND]\n" },
+};
+
+static int cmd_help(int argc, char **argv)
+{
+	size_t i;
+
+	for (i = 0; argc > 1 && i < ARRAY_SIZE(cmds); i++)
+		if (!strcmp(argv[1], cmds[i].name)) {
+			printf("%s\n%s", cmds[i].help, env_help);
+			return 0;
+		}
+	printf("usage: ktstr COMMAND [ARGS]\n\n");
+	for (i = 0; i < ARRAY_SIZE(cmds); i++)
+		printf("  %-8s %s\n", cmds[i].name, cmds[i].summary);
+	printf("\n'ktstr COMMAND --help' for a command's options.\n\n%s", env_help);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	if (getpid() == 1)
+		guest_main(argc, argv);
+	if (argc < 2)
+		return cmd_help(1, argv), 2;
+	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		if (strcmp(argv[1], cmds[i].name))
+			continue;
+		if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+			printf("%s\n%s", cmds[i].help, env_help);
+			return 0;
+		}
+		return cmds[i].fn(argc - 1, argv + 1);
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
+		return cmd_help(1, argv);
+	die("unknown command '%s' (try 'ktstr help')", argv[1]);
+}

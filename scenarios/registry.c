@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The test registry: constructor-registered tests, kept sorted by name. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scenarios/test.h"
+
+static struct ktstr_test *tests;
+static int nr_tests;
+
+void ktstr_test_register(struct ktstr_test *t)
+{
+	struct ktstr_test **p = &tests;
+
+	if (!t->name || !t->run || !t->category) {
+		fprintf(stderr, "ktstr: test %s lacks a name, category or body\n",
+			t->name ? t->name : "(null)");
+		return;
+	}
+	while (*p && strcmp((*p)->name, t->name) < 0)
+		p = &(*p)->next;
+	if (*p && !strcmp((*p)->name, t->name)) {
+		fprintf(stderr, "ktstr: test %s declared twice\n", t->name);
+		return;
+	}
+	t->next = *p;
+	*p = t;
+	nr_tests++;
+}
+
+struct ktstr_test *ktstr_tests(void)
+{
+	return tests;
+}
+
+int ktstr_nr_tests(void)
+{
+	return nr_tests;
+}
+
+struct ktstr_test *ktstr_test_find(const char *name)
+{
+	struct ktstr_test *t;
+
+	for (t = tests; t; t = t->next)
+		if (!strcmp(t->name, name))
+			return t;
+	return NULL;
+}
+
+static void vbuf_set(struct buf *b, const char *fmt, va_list ap)
+{
+	char line[2048];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	b->len = 0;
+	buf_put(b, line, strlen(line));
+}
+
+int ktstr_fail(struct ktstr_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vbuf_set(&ctx->msg, fmt, ap);
+	va_end(ap);
+	return KTSTR_FAIL;
+}
+
+int ktstr_skip(struct ktstr_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vbuf_set(&ctx->msg, fmt, ap);
+	va_end(ap);
+	return KTSTR_SKIP;
+}
+
+void ktstr_diag(struct ktstr_ctx *ctx, const char *fmt, ...)
+{
+	char line[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	buf_put(&ctx->diag, line, strlen(line));
+	buf_putc(&ctx->diag, '\n');
+}
+
+static const char *const verdict_names[] = {
+	[KTSTR_PASS] = "PASS", [KTSTR_FAIL] = "FAIL", [KTSTR_SKIP] = "SKIP",
+	[KTSTR_TIMEOUT] = "TIMEOUT", [KTSTR_XFAIL] = "XFAIL",
+	[KTSTR_XPASS] = "XPASS", [KTSTR_ERROR] = "ERROR",
+};
+
+const char *ktstr_verdict_name(enum ktstr_verdict v)
+{
+	return v < ARRAY_SIZE(verdict_names) ? verdict_names[v] : "?";
+}

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The host side of `ktstr run`: pick tests, build the initramfs once, boot
+ * one VM per test, turn what came back into a verdict and a TAP line.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "scenarios/runner.h"
+#include "scenarios/tap.h"
+#include "scenarios/verdict.h"
+#include "vmm/initramfs.h"
+#include "vmm/vmm.h"
+
+#define DEFAULT_TIMEOUT_MS	60000
+#define DEFAULT_MEMORY_MB	256
+#define CONSOLE_TAIL_LINES	30
+
+/* Newest bzImage under the cache's kernels/ (scripts/kernel.sh build). */
+static char *cached_kernel(void)
+{
+	char *dir = xasprintf("%s/kernels", ktstr_cache_dir()), *best = NULL;
+	time_t best_t = 0;
+	struct dirent *d;
+	DIR *dp = opendir(dir);
+
+	while (dp && (d = readdir(dp))) {
+		char *p = xasprintf("%s/%s/bzImage", dir, d->d_name);
+		struct stat st;
+
+		if (d->d_name[0] != '.' && !stat(p, &st) && st.st_mtime >= best_t) {
+			free(best);
+			best = p;
+			best_t = st.st_mtime;
+		} else {
+			free(p);
+		}
+	}
+	if (dp)
+		closedir(dp);
+	free(dir);
+	return best;
+}
+
+const char *kernel_default(void)
+{
+	static char *k;
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (k)
+		return k;
+	if (getenv("KTSTR_KERNEL") && *getenv("KTSTR_KERNEL"))
+		return k = xstrdup(getenv("KTSTR_KERNEL"));
+	/* In a kernel tree: tools/testing/ktstr/ktstr -> arch/x86/boot. */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		*strrchr(exe, '/') = '\0';
+		k = xasprintf("%s/../../../arch/x86/boot/bzImage", exe);
+		if (!access(k, R_OK))
+			return k;
+		free(k);
+	}
+	return k = cached_kernel();
+}
+
+static bool category_selected(const char *want, const char *cat)
+{
+	size_t n = strlen(cat);
+	const char *p = want;
+
+	while ((p = strstr(p, cat))) {
+		if ((p == want || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+bool test_selected(const struct ktstr_test *t, const struct run_options *o)
+{
+	int i;
+
+	if (o->category && !category_selected(o->category, t->category))
+		return false;
+	if (!o->nr_patterns)
+		return true;
+	for (i = 0; i < o->nr_patterns; i++)
+		if (!fnmatch(o->patterns[i], t->name, 0))
+			return true;
+	return false;
+}
+
+static int nr_threads(void)
+{
+	struct buf b = {};
+	const char *p;
+	int n = -1;
+
+	if (!read_file("/proc/self/status", &b)) {
+		buf_putc(&b, 0);
+		p = strstr((char *)b.data, "Threads:");
+		if (p)
+			n = atoi(p + 8);
+	}
+	buf_free(&b);
+	return n;
+}
+
+/* The last @lines lines of @b, for the TAP diagnostics of a failure. */
+static char *tail_lines(const struct buf *b, int lines)
+{
+	size_t i = b->len;
+	struct buf out = {};
+
+	while (i > 0 && lines >= 0) {
+		if (b->data[--i] == '\n')
+			lines--;
+	}
+	for (; i < b->len; i++)
+		if (b->data[i] != '\r' && b->data[i] != '\0')
+			buf_putc(&out, b->data[i]);
+	buf_putc(&out, 0);
+	return (char *)out.data;
+}
+
+static int test_config(const struct ktstr_test *t, const struct run_options *o,
+		       struct vmm_config *cfg, char *err, size_t errlen)
+{
+	const char *spec = o->topology ? : t->topology ? : "1n1l1c1t";
+	uint64_t mem = (uint64_t)(t->memory_mb ? : DEFAULT_MEMORY_MB) << 20;
+	int r;
+
+	r = topology_parse(spec, mem, &cfg->topo, err, errlen);
+	if (!r)
+		r = topology_validate(&cfg->topo, TOPO_MAX_CPUS, err, errlen);
+	cfg->timeout_ms = t->timeout_ms ? : DEFAULT_TIMEOUT_MS;
+	cfg->cmdline_extra = t->cmdline;
+	cfg->console_fd = o->verbose ? STDERR_FILENO : -1;
+	cfg->com2_fd = -1;
+	return r;
+}
+
+struct test_run {
+	enum ktstr_verdict verdict;
+	char msg[4096];
+	struct buf diag;
+	double wall_s;
+};
+
+static void run_one(const struct ktstr_test *t, const struct run_options *o,
+		    const char *initrd, struct test_run *tr)
+{
+	struct vmm_config cfg = { .kernel = o->kernel, .initrd = initrd };
+	struct vmm_outcome out;
+	struct guest_result gr;
+	struct run_outcome ro;
+	char err[512];
+	uint64_t t0 = now_ns();
+	int threads = nr_threads();
+
+	memset(tr, 0, sizeof(*tr));
+	if (test_config(t, o, &cfg, err, sizeof(err))) {
+		tr->verdict = KTSTR_ERROR;
+		snprintf(tr->msg, sizeof(tr->msg), "topology: %s", err);
+		return;
+	}
+	cfg.init_args = xasprintf("test %s", t->name);
+	if (vmm_run(&cfg, &out, err, sizeof(err))) {
+		tr->verdict = KTSTR_ERROR;
+		snprintf(tr->msg, sizeof(tr->msg), "%s", err);
+		free((char *)cfg.init_args);
+		vmm_outcome_free(&out);
+		return;
+	}
+	tr->wall_s = (now_ns() - t0) / 1e9;
+	ro = (struct run_outcome){
+		.exit_kind = out.exit_kind, .exit_msg = out.exit_msg,
+		.com1 = (char *)out.com1.data, .com1_len = out.com1.len,
+		.com2 = (char *)out.com2.data, .com2_len = out.com2.len,
+	};
+	tr->verdict = evaluate_run(t, &ro, &gr, tr->msg, sizeof(tr->msg));
+	if (threads > 0 && nr_threads() != threads) {
+		tr->verdict = KTSTR_FAIL;
+		snprintf(tr->msg, sizeof(tr->msg), "VMM left %d thread(s) behind",
+			 nr_threads() - threads);
+	}
+	buf_put(&tr->diag, gr.diag.data, gr.diag.len);
+	buf_printf(&tr->diag, "vm: %s (%s), %.2f s wall, %llu exits\n",
+		   vm_exit_kind_name(out.exit_kind), out.exit_msg, tr->wall_s,
+		   (unsigned long long)out.exits);
+	if (tr->verdict != KTSTR_PASS && tr->verdict != KTSTR_SKIP &&
+	    tr->verdict != KTSTR_XFAIL) {
+		char *tail = tail_lines(&out.com1, CONSOLE_TAIL_LINES);
+
+		buf_printf(&tr->diag, "guest console (last %d lines):\n%s",
+			   CONSOLE_TAIL_LINES, tail);
+		free(tail);
+	}
+	buf_putc(&tr->diag, 0);
+	result_free(&gr);
+	free((char *)cfg.init_args);
+	vmm_outcome_free(&out);
+}
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void json_result(FILE *f, bool first, const struct ktstr_test *t,
+			const struct test_run *tr)
+{
+	fprintf(f, "%s\n  {\"name\": ", first ? "" : ",");
+	json_string(f, t->name);
+	fprintf(f, ", \"category\": ");
+	json_string(f, t->category);
+	fprintf(f, ", \"verdict\": \"%s\", \"wall_s\": %.3f, \"message\": ",
+		ktstr_verdict_name(tr->verdict), tr->wall_s);
+	json_string(f, tr->msg);
+	fprintf(f, "}");
+}
+
+static char *build_initramfs(void)
+{
+	struct initramfs_spec spec = { .init = "/proc/self/exe" };
+	char exe[PATH_MAX], *path = NULL;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0) {
+		exe[n] = '\0';
+		spec.init = exe;
+	}
+	if (initramfs_get(&spec, &path))
+		return NULL;
+	return path;
+}
+
+int run_tests(const struct run_options *o)
+{
+	struct ktstr_test *t;
+	struct tap tap;
+	FILE *json = NULL;
+	char *initrd;
+	int n = 0;
+
+	for (t = ktstr_tests(); t; t = t->next)
+		n += test_selected(t, o);
+	if (!n) {
+		pr_err("no test matches the given names/categories");
+		return KSFT_FAIL;
+	}
+	initrd = build_initramfs();
+	if (!initrd)
+		return KSFT_FAIL;
+	if (o->json_path) {
+		json = fopen(o->json_path, "w");
+		if (!json)
+			die("cannot write %s: %s", o->json_path, strerror(errno));
+		fprintf(json, "{\"kernel\": ");
+		json_string(json, o->kernel);
+		fprintf(json, ", \"tests\": [");
+	}
+	tap_header(&tap, stdout, n);
+	tap_diag(&tap, "kernel %s", o->kernel);
+	for (t = ktstr_tests(); t; t = t->next) {
+		struct test_run tr;
+
+		if (!test_selected(t, o))
+			continue;
+		run_one(t, o, initrd, &tr);
+		tap_result(&tap, t->name, tr.verdict, tr.msg,
+			   (char *)tr.diag.data);
+		if (json)
+			json_result(json, tap.n == 1, t, &tr);
+		buf_free(&tr.diag);
+	}
+	if (json) {
+		fprintf(json, "\n]}\n");
+		fclose(json);
+	}
+	free(initrd);
+	return tap_finish(&tap);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Host side of a test run: one VM per test, verdicts as TAP. */
+#ifndef KTSTR_SCENARIOS_RUNNER_H
+#define KTSTR_SCENARIOS_RUNNER_H
+
+#include <stdbool.h>
+
+#include "scenarios/test.h"
+
+struct run_options {
+	const char *kernel;
+	const char *topology;		/* overrides each test's */
+	const char **patterns;		/* NAME or glob; none: all */
+	int nr_patterns;
+	const char *category;		/* space-separated list, or NULL */
+	const char *json_path;		/* per-run JSON result file, or NULL */
+	bool verbose;			/* stream the guest console */
+};
+
+/* Default kernel: $KTSTR_KERNEL, the kernel tree's bzImage, the cache. */
+const char *kernel_default(void);
+bool test_selected(const struct ktstr_test *t, const struct run_options *o);
+/* Runs the selected tests; returns the kselftest exit code. */
+int run_tests(const struct run_options *o);
+
+#endif

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: GPL-2.0
+/* kselftest TAP 13: version, plan, ok/not ok lines, directives, totals. */
+#include <stdarg.h>
+#include <string.h>
+
+#include "scenarios/tap.h"
+
+void tap_header(struct tap *t, FILE *out, int plan)
+{
+	memset(t, 0, sizeof(*t));
+	t->out = out;
+	fprintf(out, "TAP version 13\n1..%d\n", plan);
+	fflush(out);
+}
+
+/* Every line of @text prefixed "# ", so TAP parsers keep it as a comment. */
+static void print_commented(FILE *out, const char *text)
+{
+	const char *p = text, *nl;
+
+	while (p && *p) {
+		nl = strchr(p, '\n');
+		fprintf(out, "# %.*s\n", (int)(nl ? nl - p : (long)strlen(p)), p);
+		p = nl ? nl + 1 : NULL;
+	}
+}
+
+/* The first line of @msg, for a directive's reason. */
+static int first_line_len(const char *msg)
+{
+	const char *nl = msg ? strchr(msg, '\n') : NULL;
+
+	return msg ? (int)(nl ? nl - msg : (long)strlen(msg)) : 0;
+}
+
+void tap_result(struct tap *t, const char *name, enum ktstr_verdict v,
+		const char *msg, const char *diag)
+{
+	int n = ++t->n, ml = first_line_len(msg);
+	const char *m = msg ? msg : "";
+
+	if (diag)
+		print_commented(t->out, diag);
+	switch (v) {
+	case KTSTR_PASS:
+		t->pass++;
+		if (msg && *msg)
+			print_commented(t->out, msg);
+		fprintf(t->out, "ok %d %s\n", n, name);
+		break;
+	case KTSTR_SKIP:
+		t->skip++;
+		fprintf(t->out, "ok %d %s # SKIP %.*s\n", n, name, ml, m);
+		break;
+	case KTSTR_XFAIL:
+		t->xfail++;
+		fprintf(t->out, "ok %d %s # XFAIL %.*s\n", n, name, ml, m);
+		break;
+	case KTSTR_TIMEOUT:
+		t->fail++;
+		print_commented(t->out, m);
+		fprintf(t->out, "not ok %d %s # TIMEOUT\n", n, name);
+		break;
+	case KTSTR_XPASS:
+		t->xpass++;
+		fprintf(t->out, "not ok %d %s # XPASS %.*s\n", n, name, ml, m);
+		break;
+	case KTSTR_ERROR:
+		t->error++;
+		print_commented(t->out, m);
+		fprintf(t->out, "not ok %d %s # error\n", n, name);
+		break;
+	case KTSTR_FAIL:
+	default:
+		t->fail++;
+		print_commented(t->out, m);
+		fprintf(t->out, "not ok %d %s\n", n, name);
+		break;
+	}
+	fflush(t->out);
+}
+
+void tap_diag(struct tap *t, const char *fmt, ...)
+{
+	char line[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	print_commented(t->out, line);
+	fflush(t->out);
+}
+
+int tap_finish(struct tap *t)
+{
+	fprintf(t->out, "# Totals: pass:%d fail:%d xfail:%d xpass:%d skip:%d error:%d\n",
+		t->pass, t->fail, t->xfail, t->xpass, t->skip, t->error);
+	fflush(t->out);
+	if (t->fail || t->xpass || t->error)
+		return KSFT_FAIL;
+	if (t->skip && !t->pass && !t->xfail)
+		return KSFT_SKIP;
+	return KSFT_PASS;
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Declaring a ktstr test. Each test is one KTSTR_TEST() in a scenarios/
+ * file: a constructor registers it, so the same binary lists and runs it on
+ * the host (one VM per test) and runs its body as PID 1 inside the VM.
+ *
+ *	static int steady(struct ktstr_ctx *ctx)
+ *	{
+ *		if (something_wrong)
+ *			return ktstr_fail(ctx, "worker %d: gap %u ms", i, gap);
+ *		return KTSTR_PASS;
+ *	}
+ *	KTSTR_TEST(steady, .category = "sched", .topology = "1n2l4c2t",
+ *		   .duration_ms = 5000);
+ */
+#ifndef KTSTR_SCENARIOS_TEST_H
+#define KTSTR_SCENARIOS_TEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+enum ktstr_verdict {
+	KTSTR_PASS,
+	KTSTR_FAIL,
+	KTSTR_SKIP,
+	KTSTR_TIMEOUT,
+	KTSTR_XFAIL,		/* failed as the test declared it would */
+	KTSTR_XPASS,		/* passed, but was declared to fail */
+	KTSTR_ERROR,		/* the VMM itself could not run it */
+};
+
+/* What the host expects of the guest's verdict. */
+enum ktstr_expect {
+	KTSTR_EXPECT_PASS,
+	KTSTR_EXPECT_FAIL,	/* expect_err: must FAIL with expect_msg */
+	KTSTR_EXPECT_TIMEOUT,	/* must be stopped by the watchdog */
+	KTSTR_EXPECT_XFAIL,	/* known failure: FAIL is XFAIL, PASS is XPASS */
+};
+
+struct ktstr_thresholds {
+	uint32_t max_gap_ms;
+	uint64_t min_iteration_rate;
+	uint64_t max_p99_wake_latency_ns;
+	double max_spread;
+};
+
+struct ktstr_ctx;
+
+struct ktstr_test {
+	const char *name;
+	const char *category;		/* boot, topo, sched, perf */
+	const char *description;
+	const char *topology;		/* "1n1l1c1t" if NULL */
+	uint32_t memory_mb;		/* 256 if 0 */
+	const char *scheduler;		/* NULL: EEVDF */
+	uint32_t duration_ms;
+	uint32_t timeout_ms;		/* watchdog; 60000 if 0 */
+	bool performance_mode, no_perf_mode;
+	uint32_t cpu_budget;
+	struct ktstr_thresholds thr;
+	enum ktstr_expect expect;
+	const char *expect_msg;		/* substring of the failure */
+	const char *cmdline;		/* extra guest kernel arguments */
+	int (*run)(struct ktstr_ctx *ctx);	/* guest body */
+	struct ktstr_test *next;
+};
+
+/* Given to the guest body. */
+struct ktstr_ctx {
+	const struct ktstr_test *test;
+	struct buf msg;			/* failure message */
+	struct buf diag;		/* diagnostics, one per line */
+	int result_fd;			/* COM2 */
+};
+
+void ktstr_test_register(struct ktstr_test *t);
+struct ktstr_test *ktstr_tests(void);
+struct ktstr_test *ktstr_test_find(const char *name);
+int ktstr_nr_tests(void);
+
+/* Records a failure message; returns KTSTR_FAIL for `return ktstr_fail()`. */
+int ktstr_fail(struct ktstr_ctx *ctx, const char *fmt, ...) __printf(2, 3);
+int ktstr_skip(struct ktstr_ctx *ctx, const char *fmt, ...) __printf(2, 3);
+void ktstr_diag(struct ktstr_ctx *ctx, const char *fmt, ...) __printf(2, 3);
+
+const char *ktstr_verdict_name(enum ktstr_verdict v);
+
+#define KTSTR_TEST(_name, ...)						\
+	static int _name(struct ktstr_ctx *ctx);			\
+	static struct ktstr_test __ktstr_test_##_name = {		\
+		.name = #_name, .run = _name, __VA_ARGS__		\
+	};								\
+	static void __attribute__((constructor))			\
+	__ktstr_register_##_name(void)					\
+	{								\
+		ktstr_test_register(&__ktstr_test_##_name);		\
+	}
+
+#endif

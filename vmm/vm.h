@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The VM: KVM fds, guest RAM, port/MMIO dispatch, interrupts, vCPUs and the
+ * reason it stopped. Arch code lives in vmm/<arch>/ behind vm_arch_*().
+ */
+#ifndef KTSTR_VMM_VM_H
+#define KTSTR_VMM_VM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util/util.h"
+
+struct vm;
+struct vcpu;
+
+/* Why a VM stopped; the first reason recorded wins. */
+enum vm_exit_kind {
+	VM_EXIT_NONE,
+	VM_EXIT_POWEROFF,	/* ACPI or port-based power-off */
+	VM_EXIT_REBOOT,		/* i8042 reset or triple fault (guest asked) */
+	VM_EXIT_TIMEOUT,	/* watchdog deadline */
+	VM_EXIT_ERROR,		/* FAIL_ENTRY, INTERNAL_ERROR, ioctl failure */
+	VM_EXIT_SIGNAL,		/* SIGINT/SIGTERM on the host */
+};
+
+/*
+ * A port or MMIO handler. @off is relative to the registered base; @data
+ * holds @len bytes (written by the guest, or to be filled for a read).
+ */
+typedef void (*io_handler_t)(struct vcpu *vcpu, uint64_t off, uint8_t *data,
+			     uint32_t len, bool is_write, void *opaque);
+
+struct io_range {
+	uint64_t base, len;
+	io_handler_t fn;
+	void *opaque;
+};
+
+struct io_bus {
+	struct io_range *ranges;
+	int nr;
+};
+
+/* One slot of guest RAM; a NUMA node may span two (below/above the hole). */
+struct mem_region {
+	uint64_t gpa, size;
+	uint8_t *hva;
+	int node;
+};
+
+#define VM_MAX_REGIONS 64
+
+struct vm {
+	int kvm_fd, vm_fd;
+	int run_size;			/* KVM_GET_VCPU_MMAP_SIZE */
+	uint64_t ram_size;		/* sum of the regions */
+	struct mem_region regions[VM_MAX_REGIONS];
+	int nr_regions;
+	int nr_vcpus;
+	struct vcpu *vcpus;
+	struct io_bus pio, mmio;
+	pthread_mutex_t lock;		/* exit state */
+	enum vm_exit_kind exit_kind;
+	char exit_msg[1024];
+	uint64_t t_start_ns, t_first_run_ns;
+	uint64_t deadline_ns;		/* CLOCK_MONOTONIC, 0: none */
+	void *arch;			/* vm_arch private */
+};
+
+struct vcpu {
+	struct vm *vm;
+	int id, fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool started;
+	uint64_t exits;
+};
+
+/* vm.c */
+struct vm *vm_create(void);
+void vm_destroy(struct vm *vm);
+int vm_check_cap(struct vm *vm, long cap);
+/* Dies naming @name when KVM lacks @cap. */
+void vm_require_cap(struct vm *vm, long cap, const char *name);
+#define VM_REQUIRE_CAP(vm, cap) vm_require_cap(vm, cap, #cap)
+int vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size, int node);
+/* Host pointer for [gpa, gpa+len) if entirely inside one RAM region. */
+void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
+void vm_register_pio(struct vm *vm, uint64_t base, uint64_t len,
+		     io_handler_t fn, void *opaque);
+void vm_register_mmio(struct vm *vm, uint64_t base, uint64_t len,
+		      io_handler_t fn, void *opaque);
+int vm_irq_line(struct vm *vm, uint32_t gsi, int level);
+/* An eventfd whose write injects edge interrupt @gsi (KVM_IRQFD). */
+int vm_irqfd(struct vm *vm, uint32_t gsi);
+/* An eventfd signalled when the guest writes @len bytes to MMIO @addr. */
+int vm_ioeventfd(struct vm *vm, uint64_t addr, uint32_t len);
+/* Records the first exit reason and kicks every vCPU out of KVM_RUN. */
+void vm_request_stop(struct vm *vm, enum vm_exit_kind kind,
+		     const char *fmt, ...) __printf(3, 4);
+bool vm_stopping(struct vm *vm);
+const char *vm_exit_kind_name(enum vm_exit_kind kind);
+
+/* vcpu.c */
+int vm_create_vcpus(struct vm *vm, int nr);
+/* Starts one thread per vCPU and waits until all have stopped. */
+void vm_run(struct vm *vm, uint64_t deadline_ns);
+
+/* io.c */
+bool io_bus_dispatch(struct io_bus *bus, struct vcpu *vcpu, uint64_t addr,
+		     uint8_t *data, uint32_t len, bool is_write);
+
+/* vmm/<arch>/: */
+int vm_arch_init(struct vm *vm);
+int vcpu_arch_init(struct vcpu *vcpu);
+/* Returns false when the exit ends the vCPU's loop. */
+bool vcpu_arch_handle_exit(struct vcpu *vcpu);
+void vcpu_arch_dump(struct vcpu *vcpu, struct buf *out);
+
+#endif

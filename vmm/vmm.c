@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/* One VM run: files in, VM built, guest run to its end, output collected. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmm/serial.h"
+#include "vmm/vmm.h"
+
+struct sink {
+	struct buf *buf;
+	int fd;
+	pthread_mutex_t lock;
+};
+
+static void sink_out(void *opaque, const uint8_t *data, size_t len)
+{
+	struct sink *s = opaque;
+
+	pthread_mutex_lock(&s->lock);
+	buf_put(s->buf, data, len);
+	if (s->fd >= 0 && write(s->fd, data, len) < 0)
+		s->fd = -1;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static int read_input(const char *what, const char *path, struct buf *b,
+		      char *err, size_t errlen)
+{
+	int r = read_file(path, b);
+
+	if (r)
+		snprintf(err, errlen, "cannot read %s %s: %s", what, path,
+			 strerror(-r));
+	return r;
+}
+
+static char *build_cmdline(const struct vmm_config *cfg)
+{
+	return xasprintf("%s%s%s%s%s", vm_arch_cmdline(),
+			 cfg->cmdline_extra ? " " : "",
+			 cfg->cmdline_extra ? : "",
+			 cfg->init_args ? " -- " : "",
+			 cfg->init_args ? : "");
+}
+
+int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
+	    size_t errlen)
+{
+	struct buf kernel = {}, initrd = {};
+	struct sink s1 = { &out->com1, cfg->console_fd, PTHREAD_MUTEX_INITIALIZER };
+	struct sink s2 = { &out->com2, cfg->com2_fd, PTHREAD_MUTEX_INITIALIZER };
+	struct serial com1, com2;
+	struct vmm_boot_files f;
+	struct vm *vm = NULL;
+	char *cmdline = NULL;
+	uint64_t t0 = now_ns();
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	r = read_input("kernel", cfg->kernel, &kernel, err, errlen);
+	if (!r && cfg->initrd)
+		r = read_input("initramfs", cfg->initrd, &initrd, err, errlen);
+	if (r)
+		goto out;
+	vm = vm_create();
+	vm_arch_init(vm);
+	r = vm_arch_setup_memory(vm, &cfg->topo);
+	if (r) {
+		snprintf(err, errlen, "cannot set up %llu MiB of guest RAM: %s",
+			 (unsigned long long)(topology_mem_bytes(&cfg->topo) >> 20),
+			 strerror(-r));
+		goto out;
+	}
+	r = vm_create_vcpus(vm, topology_nr_cpus(&cfg->topo));
+	if (r) {
+		snprintf(err, errlen, "cannot create %u vCPUs: %s",
+			 topology_nr_cpus(&cfg->topo), strerror(-r));
+		goto out;
+	}
+	vm_arch_serials(vm, &com1, &com2, sink_out, &s1, &s2);
+	cmdline = build_cmdline(cfg);
+	f = (struct vmm_boot_files){ kernel.data, initrd.data, kernel.len,
+				     initrd.len };
+	r = vm_arch_boot(vm, cfg, &f, cmdline, err, errlen);
+	if (r)
+		goto out;
+	out->setup_ns = now_ns() - t0;
+	vm_run(vm, cfg->timeout_ms ? now_ns() + cfg->timeout_ms * 1000000ULL : 0);
+	out->run_ns = now_ns() - (vm->t_first_run_ns ? : t0);
+	out->exit_kind = vm->exit_kind;
+	snprintf(out->exit_msg, sizeof(out->exit_msg), "%s", vm->exit_msg);
+	if (out->exit_kind == VM_EXIT_TIMEOUT && ktstr_verbose) {
+		struct buf regs = {};
+
+		vcpu_arch_dump(&vm->vcpus[0], &regs);
+		buf_putc(&regs, 0);
+		pr_info("vCPU 0 at timeout:\n%s", (char *)regs.data);
+		buf_free(&regs);
+	}
+	for (int i = 0; i < vm->nr_vcpus; i++)
+		out->exits += vm->vcpus[i].exits;
+out:
+	vm_destroy(vm);
+	free(cmdline);
+	buf_free(&kernel);
+	buf_free(&initrd);
+	return r;
+}
+
+void vmm_outcome_free(struct vmm_outcome *out)
+{
+	buf_free(&out->com1);
+	buf_free(&out->com2);
+}

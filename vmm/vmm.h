@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Boot one kernel in one VM and collect what it said: the builder every
+ * caller (test runner, shell, bench) goes through.
+ */
+#ifndef KTSTR_VMM_VMM_H
+#define KTSTR_VMM_VMM_H
+
+#include <stdint.h>
+
+#include "util/util.h"
+#include "vmm/topology.h"
+#include "vmm/vm.h"
+
+struct vmm_config {
+	const char *kernel;		/* bzImage */
+	const char *initrd;		/* gzip'ed cpio, or NULL */
+	struct topology topo;
+	const char *cmdline_extra;	/* appended kernel arguments */
+	const char *init_args;		/* passed to /init after "--" */
+	uint64_t timeout_ms;		/* watchdog; 0: none */
+	int console_fd;			/* stream COM1 here too, or -1 */
+	int com2_fd;			/* stream COM2 here too, or -1 */
+};
+
+struct vmm_outcome {
+	enum vm_exit_kind exit_kind;
+	char exit_msg[1024];
+	struct buf com1, com2;
+	uint64_t setup_ns;		/* process-relative: VM ready to run */
+	uint64_t run_ns;		/* first KVM_RUN to stop */
+	uint64_t exits;
+};
+
+/* Returns 0 when the VM ran (whatever the guest did), else -errno + @err. */
+int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
+	    size_t errlen);
+void vmm_outcome_free(struct vmm_outcome *out);
+
+/* Arch: RAM, firmware tables, devices, kernel; called after the vCPUs exist. */
+struct vmm_boot_files {
+	const uint8_t *kernel, *initrd;
+	size_t kernel_size, initrd_size;
+};
+int vm_arch_setup_memory(struct vm *vm, const struct topology *topo);
+int vm_arch_boot(struct vm *vm, const struct vmm_config *cfg,
+		 const struct vmm_boot_files *f, const char *cmdline,
+		 char *err, size_t errlen);
+/* Arch defaults for the kernel command line (console, reboot method). */
+const char *vm_arch_cmdline(void);
+/* Arch serial ports; @out receives bytes. */
+struct serial;
+void vm_arch_serials(struct vm *vm, struct serial *com1, struct serial *com2,
+		     void (*out)(void *, const uint8_t *, size_t),
+		     void *com1_opaque, void *com2_opaque);
+
+#endif

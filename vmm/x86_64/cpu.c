@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/* x86_64 vCPU: CPUID, MSRs, FPU and LAPIC setup; register dumps. */
+#include <errno.h>
+#include <stdio.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "vmm/vm.h"
+#include "vmm/x86_64/x86.h"
+
+#define MSR_IA32_MISC_ENABLE		0x000001a0
+#define MISC_ENABLE_FAST_STRING		(1ULL << 0)
+#define APIC_LVT0			0x350
+#define APIC_LVT1			0x360
+#define APIC_MODE_NMI			0x4
+#define APIC_MODE_EXTINT		0x7
+
+static void patch_apic_id(struct kvm_cpuid2 *c, uint32_t id)
+{
+	uint32_t i;
+
+	for (i = 0; i < c->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &c->entries[i];
+
+		if (e->function == 1) {
+			e->ebx = (e->ebx & 0x00ffffff) | (id << 24);
+			/*
+			 * KVM does not set CPUID.1:ECX.HYPERVISOR; without it
+			 * Linux ignores the KVM leaves (kvmclock, steal time,
+			 * PV EOI) and calibrates the TSC against the PIT.
+			 */
+			e->ecx |= 1U << 31;
+		}
+		else if (e->function == 0xb || e->function == 0x1f)
+			e->edx = id;
+	}
+}
+
+static int setup_cpuid(struct vcpu *v)
+{
+	struct vm_arch *arch = v->vm->arch;
+	size_t sz = sizeof(*arch->cpuid) +
+		    arch->cpuid->nent * sizeof(arch->cpuid->entries[0]);
+	struct kvm_cpuid2 *c = xmalloc(sz);
+	int r = 0;
+
+	memcpy(c, arch->cpuid, sz);
+	patch_apic_id(c, v->id);
+	if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0)
+		r = -errno;
+	free(c);
+	return r;
+}
+
+static int setup_msrs(struct vcpu *v)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[1];
+	} m = {
+		.hdr.nmsrs = 1,
+		.e[0] = { .index = MSR_IA32_MISC_ENABLE,
+			  .data = MISC_ENABLE_FAST_STRING },
+	};
+
+	return ioctl(v->fd, KVM_SET_MSRS, &m) == 1 ? 0 : -EIO;
+}
+
+static int setup_fpu(struct vcpu *v)
+{
+	struct kvm_fpu fpu = { .fcw = 0x37f, .mxcsr = 0x1f80 };
+
+	return ioctl(v->fd, KVM_SET_FPU, &fpu) < 0 ? -errno : 0;
+}
+
+static void lvt_set_mode(struct kvm_lapic_state *l, int reg, uint32_t mode)
+{
+	uint32_t *p = (uint32_t *)&l->regs[reg];
+
+	*p = (*p & ~0x700U) | (mode << 8);
+}
+
+/* Virtual wire mode on the BSP, as firmware leaves it: LINT0 ExtINT, LINT1 NMI. */
+static int setup_lapic(struct vcpu *v)
+{
+	struct kvm_lapic_state l;
+
+	if (ioctl(v->fd, KVM_GET_LAPIC, &l) < 0)
+		return -errno;
+	lvt_set_mode(&l, APIC_LVT0, APIC_MODE_EXTINT);
+	lvt_set_mode(&l, APIC_LVT1, APIC_MODE_NMI);
+	return ioctl(v->fd, KVM_SET_LAPIC, &l) < 0 ? -errno : 0;
+}
+
+int vcpu_arch_init(struct vcpu *v)
+{
+	int r;
+
+	r = setup_cpuid(v);
+	if (r)
+		return r;
+	r = setup_msrs(v);
+	r = r ? : setup_fpu(v);
+	if (!r && v->id == 0)
+		r = setup_lapic(v);
+	return r;
+}
+
+bool vcpu_arch_handle_exit(struct vcpu *v)
+{
+	char what[64];
+
+	if (v->run->exit_reason == KVM_EXIT_HLT) {
+		/* The in-kernel LAPIC handles HLT; seeing one is a VMM bug. */
+		vm_request_stop(v->vm, VM_EXIT_ERROR, "vCPU %d: unexpected HLT exit",
+				v->id);
+		return false;
+	}
+	snprintf(what, sizeof(what), "unhandled exit reason %u",
+		 v->run->exit_reason);
+	vm_request_stop(v->vm, VM_EXIT_ERROR, "vCPU %d: %s", v->id, what);
+	return false;
+}
+
+void vcpu_arch_dump(struct vcpu *v, struct buf *out)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 ||
+	    ioctl(v->fd, KVM_GET_SREGS, &s) < 0) {
+		buf_printf(out, "  (registers unavailable: %s)", strerror(errno));
+		return;
+	}
+	buf_printf(out,
+		   "  rip %016llx rsp %016llx rflags %016llx\n"
+		   "  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n"
+		   "  rsi %016llx rdi %016llx rbp %016llx\n"
+		   "  cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx efer %llx\n"
+		   "  cs %04x ss %04x",
+		   r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx,
+		   r.rsi, r.rdi, r.rbp, s.cr0, s.cr2, s.cr3, s.cr4, s.efer,
+		   s.cs.selector, s.ss.selector);
+}

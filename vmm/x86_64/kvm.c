@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0
+/* x86_64 VM setup: TSS/identity map, in-kernel irqchip and PIT, CPUID. */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "vmm/vm.h"
+#include "vmm/x86_64/x86.h"
+
+/* Just below the 4 GiB boundary, outside RAM and the MMIO window. */
+#define TSS_GPA			0xfffbd000ULL
+#define IDENTITY_MAP_GPA	0xfffbc000ULL
+
+static struct kvm_cpuid2 *get_supported_cpuid(int kvm_fd)
+{
+	int nent = 128;
+
+	for (;;) {
+		struct kvm_cpuid2 *c = xzalloc(sizeof(*c) +
+					       nent * sizeof(c->entries[0]));
+
+		c->nent = nent;
+		if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
+			return c;
+		free(c);
+		if (errno != E2BIG)
+			die_perror("KVM_GET_SUPPORTED_CPUID");
+		nent *= 2;
+	}
+}
+
+int vm_arch_init(struct vm *vm)
+{
+	struct kvm_pit_config pit = { .flags = 0 };
+	struct vm_arch *arch = xzalloc(sizeof(*arch));
+
+	vm->arch = arch;
+	VM_REQUIRE_CAP(vm, KVM_CAP_IRQCHIP);
+	VM_REQUIRE_CAP(vm, KVM_CAP_PIT2);
+	VM_REQUIRE_CAP(vm, KVM_CAP_EXT_CPUID);
+	VM_REQUIRE_CAP(vm, KVM_CAP_SET_TSS_ADDR);
+	VM_REQUIRE_CAP(vm, KVM_CAP_SET_IDENTITY_MAP_ADDR);
+	VM_REQUIRE_CAP(vm, KVM_CAP_USER_MEMORY);
+	VM_REQUIRE_CAP(vm, KVM_CAP_IRQFD);
+	VM_REQUIRE_CAP(vm, KVM_CAP_IOEVENTFD);
+	VM_REQUIRE_CAP(vm, KVM_CAP_IMMEDIATE_EXIT);
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, TSS_GPA) < 0)
+		die_perror("KVM_SET_TSS_ADDR");
+	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR,
+		  &(uint64_t){ IDENTITY_MAP_GPA }) < 0)
+		die_perror("KVM_SET_IDENTITY_MAP_ADDR");
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP) < 0)
+		die_perror("KVM_CREATE_IRQCHIP");
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+		die_perror("KVM_CREATE_PIT2");
+	arch->cpuid = get_supported_cpuid(vm->kvm_fd);
+	x86_legacy_ports_init(vm);
+	return 0;
+}

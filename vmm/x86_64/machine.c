@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The x86_64 machine: RAM per NUMA node, COM1/COM2, boot of a bzImage. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm/serial.h"
+#include "vmm/vmm.h"
+#include "vmm/x86_64/x86.h"
+
+#define MAX_RAM_RANGES 32
+
+/*
+ * reboot=k: the guest resets through the i8042, which stops the VM with a
+ * recorded reason; panic=-1 turns a panic into that reset at once.
+ */
+const char *vm_arch_cmdline(void)
+{
+	return "console=ttyS0 earlyprintk=serial,ttyS0 reboot=k panic=-1 "
+	       "oops=panic loglevel=4 rdinit=/init i8042.noaux";
+}
+
+static int node_sizes(const struct topology *t, uint64_t *sizes)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->numa_nodes; i++)
+		sizes[i] = t->nodes[i].mem_bytes;
+	return t->numa_nodes;
+}
+
+int vm_arch_setup_memory(struct vm *vm, const struct topology *topo)
+{
+	struct x86_ram_range r[MAX_RAM_RANGES];
+	uint64_t sizes[TOPO_MAX_NODES];
+	int i, n, err;
+
+	n = x86_ram_layout(sizes, node_sizes(topo, sizes), r, MAX_RAM_RANGES);
+	for (i = 0; i < n; i++) {
+		err = vm_add_ram(vm, r[i].gpa, r[i].size, r[i].node);
+		if (err)
+			return err;
+	}
+	((struct vm_arch *)vm->arch)->topo = topo;
+	return 0;
+}
+
+void vm_arch_serials(struct vm *vm, struct serial *com1, struct serial *com2,
+		     void (*out)(void *, const uint8_t *, size_t),
+		     void *com1_opaque, void *com2_opaque)
+{
+	serial_init(com1, vm, X86_COM1_PORT, X86_COM1_GSI, out, com1_opaque);
+	serial_init(com2, vm, X86_COM2_PORT, X86_COM2_GSI, out, com2_opaque);
+}
+
+int vm_arch_boot(struct vm *vm, const struct vmm_config *cfg,
+		 const struct vmm_boot_files *f, const char *cmdline,
+		 char *err, size_t errlen)
+{
+	struct x86_ram_range r[MAX_RAM_RANGES];
+	int i;
+
+	for (i = 0; i < vm->nr_regions && i < MAX_RAM_RANGES; i++)
+		r[i] = (struct x86_ram_range){ vm->regions[i].gpa,
+					       vm->regions[i].size,
+					       vm->regions[i].node };
+	return x86_boot_linux(vm, &(struct x86_boot){
+				.kernel = f->kernel,
+				.kernel_size = f->kernel_size,
+				.initrd = f->initrd,
+				.initrd_size = f->initrd_size,
+				.cmdline = cmdline,
+				.ram = r,
+				.nr_ram = i,
+				.rsdp_gpa = 0,
+			      }, err, errlen);
+}

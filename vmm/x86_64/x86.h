@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KTSTR_VMM_X86_64_X86_H
+#define KTSTR_VMM_X86_64_X86_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/x86_64/bzimage.h"
+
+struct vm;
+struct topology;
+
+/* ISA interrupt lines of the legacy devices. */
+#define X86_COM1_PORT	0x3f8
+#define X86_COM2_PORT	0x2f8
+#define X86_COM1_GSI	4
+#define X86_COM2_GSI	3
+/* FADT hardware-reduced sleep registers: a write of SLP_EN powers off. */
+#define X86_SLEEP_CTL_PORT 0x600
+#define X86_SLEEP_STS_PORT 0x601
+
+struct x86_boot {
+	const uint8_t *kernel;
+	size_t kernel_size;
+	const uint8_t *initrd;
+	size_t initrd_size;
+	const char *cmdline;
+	const struct x86_ram_range *ram;
+	int nr_ram;
+	uint64_t rsdp_gpa;		/* 0: no ACPI tables */
+};
+
+struct vm_arch {
+	struct kvm_cpuid2 *cpuid;	/* KVM_GET_SUPPORTED_CPUID */
+	const struct topology *topo;
+};
+
+int x86_boot_linux(struct vm *vm, const struct x86_boot *b, char *err,
+		   size_t errlen);
+/* Legacy ports: i8042 reset, POST, CMOS, ACPI sleep control. */
+void x86_legacy_ports_init(struct vm *vm);
+
+#endif
