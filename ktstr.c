@@ -15,6 +15,7 @@
 #include "scenarios/tap.h"
 #include "vmm/topology.h"
 #include "vmm/x86_64/apic.h"
+#include "vmm/x86_64/bzimage.h"
 
 struct cmd {
 	const char *name;
@@ -38,6 +39,21 @@ static int cmd_list(int argc, char **argv)
 		printf("%-28s %-6s %-10s %s\n", t->name, t->category,
 		       t->topology ? : "1n1l1c1t", t->description ? : "");
 	return 0;
+}
+
+/* A wrong --kernel is one clear line before any VM is built. */
+static void check_kernel(const char *path)
+{
+	struct buf b = {};
+	struct bzimage bz;
+	char err[256];
+	int r = read_file(path, &b);
+
+	if (r)
+		die("kernel %s: %s", path, strerror(-r));
+	if (bzimage_parse(b.data, b.len, &bz, err, sizeof(err)))
+		die("kernel %s: %s", path, err);
+	buf_free(&b);
 }
 
 static int cmd_run(int argc, char **argv)
@@ -73,8 +89,7 @@ static int cmd_run(int argc, char **argv)
 		o.kernel = kernel_default();
 	if (!o.kernel)
 		die("no kernel: pass --kernel PATH, set KTSTR_KERNEL, or run 'make kernel'");
-	if (access(o.kernel, R_OK))
-		die("kernel %s: cannot read it", o.kernel);
+	check_kernel(o.kernel);
 	return run_tests(&o);
 }
 

@@ -25,7 +25,7 @@ static void on_host_signal(int sig)
 	host_signal = sig;
 }
 
-int vm_create_vcpus(struct vm *vm, int nr)
+int vm_create_vcpus(struct vm *vm, int nr, const uint32_t *ids)
 {
 	int i, err;
 
@@ -36,7 +36,8 @@ int vm_create_vcpus(struct vm *vm, int nr)
 
 		v->vm = vm;
 		v->id = i;
-		v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)i);
+		v->kvm_id = ids ? ids[i] : (uint32_t)i;
+		v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->kvm_id);
 		if (v->fd < 0)
 			return -errno;
 		v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE,

@@ -71,7 +71,8 @@ struct vm {
 
 struct vcpu {
 	struct vm *vm;
-	int id, fd;
+	int id, fd;			/* id: index; kvm_id: KVM's vcpu_id */
+	uint32_t kvm_id;
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
@@ -104,7 +105,8 @@ bool vm_stopping(struct vm *vm);
 const char *vm_exit_kind_name(enum vm_exit_kind kind);
 
 /* vcpu.c */
-int vm_create_vcpus(struct vm *vm, int nr);
+/* vCPU i gets KVM id @ids[i] (the APIC ID on x86). */
+int vm_create_vcpus(struct vm *vm, int nr, const uint32_t *ids);
 /* Starts one thread per vCPU and waits until all have stopped. */
 void vm_run(struct vm *vm, uint64_t deadline_ns);
 

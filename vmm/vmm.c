@@ -56,6 +56,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	struct vmm_boot_files f;
 	struct vm *vm = NULL;
 	char *cmdline = NULL;
+	uint32_t *ids = NULL;
 	uint64_t t0 = now_ns();
 	int r;
 
@@ -74,7 +75,10 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 			 strerror(-r));
 		goto out;
 	}
-	r = vm_create_vcpus(vm, topology_nr_cpus(&cfg->topo));
+	ids = xmalloc(topology_nr_cpus(&cfg->topo) * sizeof(*ids));
+	for (uint32_t i = 0; i < topology_nr_cpus(&cfg->topo); i++)
+		ids[i] = vm_arch_vcpu_id(&cfg->topo, i);
+	r = vm_create_vcpus(vm, topology_nr_cpus(&cfg->topo), ids);
 	if (r) {
 		snprintf(err, errlen, "cannot create %u vCPUs: %s",
 			 topology_nr_cpus(&cfg->topo), strerror(-r));
@@ -104,6 +108,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 		out->exits += vm->vcpus[i].exits;
 out:
 	vm_destroy(vm);
+	free(ids);
 	free(cmdline);
 	buf_free(&kernel);
 	buf_free(&initrd);

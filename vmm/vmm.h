@@ -46,6 +46,8 @@ int vm_arch_setup_memory(struct vm *vm, const struct topology *topo);
 int vm_arch_boot(struct vm *vm, const struct vmm_config *cfg,
 		 const struct vmm_boot_files *f, const char *cmdline,
 		 char *err, size_t errlen);
+/* KVM vCPU id (x86: the APIC ID) of vCPU @cpu. */
+uint32_t vm_arch_vcpu_id(const struct topology *t, uint32_t cpu);
 /* Arch defaults for the kernel command line (console, reboot method). */
 const char *vm_arch_cmdline(void);
 /* Arch serial ports; @out receives bytes. */

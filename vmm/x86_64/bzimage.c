@@ -18,7 +18,7 @@ int bzimage_parse(const uint8_t *data, size_t size, struct bzimage *bz,
 	uint32_t sects;
 
 	if (size < 0x1000) {
-		snprintf(err, errlen, "too small to be a bzImage (%zu bytes)", size);
+		snprintf(err, errlen, "not a bzImage (only %zu bytes)", size);
 		return -ENOEXEC;
 	}
 	h = (const struct setup_header *)(data + SETUP_HDR_OFF);

@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 
 #include "vmm/vm.h"
+#include "vmm/x86_64/cpuid_topo.h"
 #include "vmm/x86_64/x86.h"
 
 #define MSR_IA32_MISC_ENABLE		0x000001a0
@@ -17,7 +18,7 @@
 #define APIC_MODE_NMI			0x4
 #define APIC_MODE_EXTINT		0x7
 
-static void patch_apic_id(struct kvm_cpuid2 *c, uint32_t id)
+static void set_hypervisor_bit(struct kvm_cpuid2 *c)
 {
 	uint32_t i;
 
@@ -25,7 +26,6 @@ static void patch_apic_id(struct kvm_cpuid2 *c, uint32_t id)
 		struct kvm_cpuid_entry2 *e = &c->entries[i];
 
 		if (e->function == 1) {
-			e->ebx = (e->ebx & 0x00ffffff) | (id << 24);
 			/*
 			 * KVM does not set CPUID.1:ECX.HYPERVISOR; without it
 			 * Linux ignores the KVM leaves (kvmclock, steal time,
@@ -33,8 +33,6 @@ static void patch_apic_id(struct kvm_cpuid2 *c, uint32_t id)
 			 */
 			e->ecx |= 1U << 31;
 		}
-		else if (e->function == 0xb || e->function == 0x1f)
-			e->edx = id;
 	}
 }
 
@@ -47,8 +45,10 @@ static int setup_cpuid(struct vcpu *v)
 	int r = 0;
 
 	memcpy(c, arch->cpuid, sz);
-	patch_apic_id(c, v->id);
-	if (ioctl(v->fd, KVM_SET_CPUID2, c) < 0)
+	set_hypervisor_bit(c);
+	/* APIC IDs, cache sharing and 0xB/0x1F levels of the topology. */
+	r = cpuid_topo_apply(&c, arch->topo, v->id);
+	if (!r && ioctl(v->fd, KVM_SET_CPUID2, c) < 0)
 		r = -errno;
 	free(c);
 	return r;

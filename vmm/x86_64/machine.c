@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vmm/x86_64/apic.h"
+
+#include "acpi/acpi.h"
 #include "vmm/serial.h"
 #include "vmm/vmm.h"
 #include "vmm/x86_64/x86.h"
@@ -45,6 +48,11 @@ int vm_arch_setup_memory(struct vm *vm, const struct topology *topo)
 	return 0;
 }
 
+uint32_t vm_arch_vcpu_id(const struct topology *t, uint32_t cpu)
+{
+	return apic_id(t, cpu);
+}
+
 void vm_arch_serials(struct vm *vm, struct serial *com1, struct serial *com2,
 		     void (*out)(void *, const uint8_t *, size_t),
 		     void *com1_opaque, void *com2_opaque)
@@ -53,17 +61,64 @@ void vm_arch_serials(struct vm *vm, struct serial *com1, struct serial *com2,
 	serial_init(com2, vm, X86_COM2_PORT, X86_COM2_GSI, out, com2_opaque);
 }
 
+#define X86_MPTABLE_GPA 0xf0000ULL	/* where Linux scans for it */
+
+/*
+ * ACPI tables in [0xe0000, 0xf0000), the MP table in [0xf0000, 0x100000):
+ * both in the e820-reserved BIOS area; the RSDP goes in boot_params.
+ */
+static int build_firmware_tables(struct vm *vm, const struct topology *t,
+				 uint64_t *rsdp, char *err, size_t errlen)
+{
+	struct acpi_mem_range mem[VM_MAX_REGIONS];
+	struct acpi_config cfg = {
+		.topo = t, .mem = mem, .nr_mem = vm->nr_regions,
+		.pm1a_evt_port = X86_PM1A_EVT_PORT,
+		.pm1a_cnt_port = X86_PM1A_CNT_PORT,
+	};
+	uint64_t mp_size = X86_TABLES_GPA + X86_TABLES_SIZE - X86_MPTABLE_GPA;
+	void *acpi = vm_gpa_to_hva(vm, X86_TABLES_GPA, X86_MPTABLE_GPA - X86_TABLES_GPA);
+	void *mp = vm_gpa_to_hva(vm, X86_MPTABLE_GPA, mp_size);
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < vm->nr_regions; i++)
+		mem[i] = (struct acpi_mem_range){ vm->regions[i].gpa,
+						  vm->regions[i].size,
+						  vm->regions[i].node };
+	if (!acpi || !mp) {
+		snprintf(err, errlen, "no guest RAM for the firmware tables");
+		return -EFAULT;
+	}
+	n = acpi_build(&cfg, acpi, X86_TABLES_GPA,
+		       X86_MPTABLE_GPA - X86_TABLES_GPA, rsdp);
+	if (n < 0) {
+		snprintf(err, errlen, "ACPI tables: %s", strerror(-n));
+		return n;
+	}
+	/* Only for acpi=off kernels; x2APIC-sized topologies have none. */
+	n = mptable_build(t, mp, X86_MPTABLE_GPA, mp_size);
+	if (n < 0 && n != -E2BIG) {
+		snprintf(err, errlen, "MP table: %s", strerror(-n));
+		return n;
+	}
+	return 0;
+}
+
 int vm_arch_boot(struct vm *vm, const struct vmm_config *cfg,
 		 const struct vmm_boot_files *f, const char *cmdline,
 		 char *err, size_t errlen)
 {
 	struct x86_ram_range r[MAX_RAM_RANGES];
+	uint64_t rsdp = 0;
 	int i;
 
 	for (i = 0; i < vm->nr_regions && i < MAX_RAM_RANGES; i++)
 		r[i] = (struct x86_ram_range){ vm->regions[i].gpa,
 					       vm->regions[i].size,
 					       vm->regions[i].node };
+	if (build_firmware_tables(vm, &cfg->topo, &rsdp, err, errlen))
+		return -EINVAL;
 	return x86_boot_linux(vm, &(struct x86_boot){
 				.kernel = f->kernel,
 				.kernel_size = f->kernel_size,
@@ -72,6 +127,6 @@ int vm_arch_boot(struct vm *vm, const struct vmm_config *cfg,
 				.cmdline = cmdline,
 				.ram = r,
 				.nr_ram = i,
-				.rsdp_gpa = 0,
+				.rsdp_gpa = rsdp,
 			      }, err, errlen);
 }

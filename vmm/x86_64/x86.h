@@ -15,9 +15,9 @@ struct topology;
 #define X86_COM2_PORT	0x2f8
 #define X86_COM1_GSI	4
 #define X86_COM2_GSI	3
-/* FADT hardware-reduced sleep registers: a write of SLP_EN powers off. */
-#define X86_SLEEP_CTL_PORT 0x600
-#define X86_SLEEP_STS_PORT 0x601
+/* ACPI PM1a event (status, enable) and control blocks. */
+#define X86_PM1A_EVT_PORT 0x600
+#define X86_PM1A_CNT_PORT 0x604
 
 struct x86_boot {
 	const uint8_t *kernel;
@@ -37,7 +37,7 @@ struct vm_arch {
 
 int x86_boot_linux(struct vm *vm, const struct x86_boot *b, char *err,
 		   size_t errlen);
-/* Legacy ports: i8042 reset, POST, CMOS, ACPI sleep control. */
+/* Legacy ports: i8042 reset, POST, CMOS, ACPI PM1a blocks. */
 void x86_legacy_ports_init(struct vm *vm);
 
 #endif
