@@ -59,9 +59,10 @@ TEST_PROGS := $(patsubst %.c,$(OUTPUT)/%,$(TEST_SRCS))
 TEST_CFLAGS := -isystem $(KDIR)/tools/testing/selftests
 
 PROG := $(OUTPUT)/ktstr
+VM_SMOKE := $(OUTPUT)/tests/vm_smoke
 
 .PHONY: all run_tests unit_tests install clean emit_tests kernel bench check_deps
-all: check_deps $(PROG) $(TEST_PROGS)
+all: check_deps $(PROG) $(TEST_PROGS) $(VM_SMOKE)
 
 # One-line errors for a missing kernel tree or library, not a compiler backtrace.
 NOCHECK_GOALS := clean help kernel
@@ -95,6 +96,11 @@ $(PROG): $(OUTPUT)/ktstr.o $(LIBKTSTR)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(LIBKTSTR) -Wl,--no-whole-archive $(LDLIBS)
 
+$(VM_SMOKE): tests/vm_smoke.c
+	$(call msg,TEST,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) -o $@ $<
+
 $(OUTPUT)/tests/%: tests/%.c $(LIBKTSTR)
 	$(call msg,TEST,$@)
 	@mkdir -p $(dir $@)
@@ -119,7 +125,7 @@ install: all
 	$(Q)mkdir -p $(INSTALL_PATH)/tests $(INSTALL_PATH)/scripts
 	$(Q)install -m 0755 $(PROG) run_vmtests.sh $(INSTALL_PATH)/
 	$(Q)install -m 0644 config $(INSTALL_PATH)/
-	$(Q)install -m 0755 $(TEST_PROGS) $(INSTALL_PATH)/tests/
+	$(Q)install -m 0755 $(TEST_PROGS) $(VM_SMOKE) $(INSTALL_PATH)/tests/
 	$(Q)cp -a scripts/. $(INSTALL_PATH)/scripts/
 
 emit_tests:
@@ -128,7 +134,7 @@ emit_tests:
 
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
-	$(Q)rm -f $(PROG) $(LIBKTSTR) $(TEST_PROGS) $(addsuffix .d,$(TEST_PROGS)) \
+	$(Q)rm -f $(PROG) $(LIBKTSTR) $(TEST_PROGS) $(addsuffix .d,$(TEST_PROGS) $(VM_SMOKE)) $(VM_SMOKE) \
 		$(LIB_OBJS) $(LIB_OBJS:.o=.d) $(OUTPUT)/ktstr.o $(OUTPUT)/ktstr.d
 	$(Q)rm -rf $(OUTPUT)/install
 

@@ -7,15 +7,21 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+#ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
 #define ALIGN_UP(x, a) (((x) + (a) - 1) & ~((typeof(x))(a) - 1))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define SZ_1K 0x400ULL
 #define SZ_1M 0x100000ULL
 #define SZ_1G 0x40000000ULL
+#ifndef __printf
 #define __printf(a, b) __attribute__((format(printf, a, b)))
+#endif
+#ifndef __noreturn
 #define __noreturn __attribute__((noreturn))
+#endif
 
 /* Messages go to stderr prefixed "ktstr: "; die() exits 1. */
 void pr_err(const char *fmt, ...) __printf(1, 2);
