@@ -16,6 +16,7 @@ set -euo pipefail
 
 say() { printf '# emulated-host: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 125; }
+trap 'exit 130' INT; trap 'exit 143' TERM HUP	# runs the EXIT trap
 
 # Default 1 vCPU: with 2+, QEMU 7.2 TCG now and then wedges when the emulated
 # host live-patches code another vCPU runs (static keys of KVM VM creation).
@@ -69,10 +70,9 @@ esac
 WANT=(kvm-amd virtio_pci virtio_console 9pnet_virtio 9p)
 KVER=
 for k in $(find /boot -maxdepth 1 -name 'vmlinuz-*' | sort -rV); do
-	if MODS=$("$MODPROBE" -S "${k#/boot/vmlinuz-}" -a --show-depends "${WANT[@]}" 2>/dev/null); then
-		KVER=${k#/boot/vmlinuz-}
-		break
-	fi
+	KVER=${k#/boot/vmlinuz-}
+	MODS=$("$MODPROBE" -S "$KVER" -a --show-depends "${WANT[@]}" 2>/dev/null) && break
+	KVER=
 done
 [ -n "$KVER" ] || die "no /boot/vmlinuz-* with a kvm-amd module; install linux-image-amd64"
 KIMG=/boot/vmlinuz-$KVER
@@ -89,7 +89,7 @@ exec </dev/null >/dev/console 2>&1
 export PATH=/bin
 echo "emulated-host: /init started"
 fail() { echo "$*" >/job/error; echo "emulated-host: FATAL: $*"; reboot -f; }
-mount -t proc proc /proc; mount -t sysfs sys /sys
+mount -t proc none /proc; mount -t sysfs none /sys
 for m in /modules/*.ko; do insmod $m || echo "insmod $m failed"; done
 O=trans=virtio,version=9p2000.L,msize=512000
 mount -t 9p -o $O ekjob /job || fail "cannot mount the job share"
@@ -185,18 +185,19 @@ if [ ! -s "$INITRD" ] || [ ! -e "$VMLINUX" ]; then
 fi
 
 # ---- job: this run's share with argv, env, cwd, ids, --rw list and run.sh
-H=$(mktemp -d "${TMPDIR:-/tmp}/ktstr-emu.XXXXXX")
-S=$H/job
-QPID='' TPID='' ROUT='' RERR=''
+H='' QPID='' TPID='' ROUT='' RERR=''
 # shellcheck disable=SC2317 # called from the EXIT trap
 cleanup() {
+	[ -n "$H" ] || return 0
 	for p in $QPID $TPID; do kill -KILL "$p" 2>/dev/null || true; done
+	[ -z "$QPID$TPID" ] || wait $QPID $TPID 2>/dev/null || true	# no "Killed" notice
 	stop_relays
 	cp -f "$H/console" "$CACHE/last-console.log" 2>/dev/null || true
 	rm -rf "$H"
 }
 trap cleanup EXIT
-trap 'exit 130' INT; trap 'exit 143' TERM HUP
+H=$(mktemp -d "${TMPDIR:-/tmp}/ktstr-emu.XXXXXX")
+S=$H/job
 mkdir "$S"
 mkfifo "$H/out" "$H/err" "$H/nap"
 printf '%s\0' "$@" >"$S/argv"
@@ -293,8 +294,7 @@ if [ $STATE = hung ] && [ ! -e "$S/started" ]; then
 	say "boot hung after $BOOT_TIMEOUT s, retrying (2/2); console: $CACHE/hung-boot-console.log"
 	boot
 fi
-now
-[ $VERBOSE = 0 ] || say "emulated host ran $(((NOW - START) / 1000)).$(((NOW - START) % 1000 / 100)) s"
+now; [ $VERBOSE = 0 ] || say "emulated host ran $(((NOW - START) / 1000)).$(((NOW - START) % 1000 / 100)) s"
 
 [ ! -s "$S/status" ] || exit "$(<"$S/status")"
 case $STATE in
