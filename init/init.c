@@ -4,7 +4,8 @@
  * requested test body in a child (a crash there must not kill init), write
  * the result block to COM2, power off.
  *
- * argv (after the kernel's "--"): "test" NAME.
+ * argv (after the kernel's "--"): "test" NAME SPEC, SPEC the topology the
+ * host was told to use instead of the test's own ("-": none).
  */
 #include <errno.h>
 #include <execinfo.h>
@@ -27,6 +28,7 @@
 #define COM2_DEV "/dev/ttyS1"
 
 static int result_fd = -1;
+static const char *topo_spec;
 
 static void write_all(int fd, const void *p, size_t len)
 {
@@ -138,10 +140,14 @@ static enum ktstr_verdict run_body(const struct ktstr_test *t, struct buf *msg,
 	if (pid == 0) {
 		struct ktstr_ctx ctx = { .test = t, .result_fd = result_fd };
 		struct buf out = {};
+		char err[256];
 		int v;
 
 		close(p[0]);
-		v = t->run(&ctx);
+		if (ktstr_test_topology(t, topo_spec, &ctx.topo, err, sizeof(err)))
+			v = ktstr_fail(&ctx, "guest: topology: %s", err);
+		else
+			v = t->run(&ctx);
 		buf_printf(&out, "%d\n", v);
 		buf_put(&out, ctx.msg.data, ctx.msg.len);
 		buf_putc(&out, 0);
@@ -204,6 +210,8 @@ void guest_main(int argc, char **argv)
 		dup2(result_fd, STDERR_FILENO);
 	}
 	t = argc >= 3 && !strcmp(argv[1], "test") ? ktstr_test_find(argv[2]) : NULL;
+	if (argc >= 4 && strcmp(argv[3], "-"))
+		topo_spec = argv[3];
 	if (!t) {
 		buf_printf(&msg, "guest: unknown test '%s'", argc >= 3 ? argv[2] : "");
 		v = KTSTR_FAIL;

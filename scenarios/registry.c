@@ -96,6 +96,23 @@ static const char *const verdict_names[] = {
 	[KTSTR_XPASS] = "XPASS", [KTSTR_ERROR] = "ERROR",
 };
 
+#define DEFAULT_MEMORY_MB 256
+
+int ktstr_test_topology(const struct ktstr_test *t, const char *spec,
+			struct topology *topo, char *err, size_t errlen)
+{
+	uint64_t mem = (uint64_t)(t->memory_mb ? : DEFAULT_MEMORY_MB) << 20;
+	int r;
+
+	r = topology_parse(spec ? : t->topology ? : "1n1l1c1t", mem, topo,
+			   err, errlen);
+	if (r)
+		return r;
+	if (t->topology_fn)
+		t->topology_fn(topo);
+	return topology_validate(topo, TOPO_MAX_CPUS, err, errlen);
+}
+
 const char *ktstr_verdict_name(enum ktstr_verdict v)
 {
 	return v < ARRAY_SIZE(verdict_names) ? verdict_names[v] : "?";

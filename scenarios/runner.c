@@ -20,7 +20,6 @@
 #include "vmm/vmm.h"
 
 #define DEFAULT_TIMEOUT_MS	60000
-#define DEFAULT_MEMORY_MB	256
 #define CONSOLE_TAIL_LINES	30
 
 /* Newest bzImage under the cache's kernels/ (scripts/kernel.sh build). */
@@ -135,13 +134,8 @@ static char *tail_lines(const struct buf *b, int lines)
 static int test_config(const struct ktstr_test *t, const struct run_options *o,
 		       struct vmm_config *cfg, char *err, size_t errlen)
 {
-	const char *spec = o->topology ? : t->topology ? : "1n1l1c1t";
-	uint64_t mem = (uint64_t)(t->memory_mb ? : DEFAULT_MEMORY_MB) << 20;
-	int r;
+	int r = ktstr_test_topology(t, o->topology, &cfg->topo, err, errlen);
 
-	r = topology_parse(spec, mem, &cfg->topo, err, errlen);
-	if (!r)
-		r = topology_validate(&cfg->topo, TOPO_MAX_CPUS, err, errlen);
 	cfg->timeout_ms = t->timeout_ms ? : DEFAULT_TIMEOUT_MS;
 	cfg->cmdline_extra = t->cmdline;
 	cfg->console_fd = o->verbose ? STDERR_FILENO : -1;
@@ -173,7 +167,9 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 		snprintf(tr->msg, sizeof(tr->msg), "topology: %s", err);
 		return;
 	}
-	cfg.init_args = xasprintf("test %s", t->name);
+	/* The guest rebuilds the same topology from the spec and the test. */
+	cfg.init_args = xasprintf("test %s %s", t->name,
+				  o->topology ? o->topology : "-");
 	if (vmm_run(&cfg, &out, err, sizeof(err))) {
 		tr->verdict = KTSTR_ERROR;
 		snprintf(tr->msg, sizeof(tr->msg), "%s", err);

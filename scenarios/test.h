@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "util/util.h"
+#include "vmm/topology.h"
 
 enum ktstr_verdict {
 	KTSTR_PASS,
@@ -53,6 +54,11 @@ struct ktstr_test {
 	const char *category;		/* boot, topo, sched, perf */
 	const char *description;
 	const char *topology;		/* "1n1l1c1t" if NULL */
+	/*
+	 * Refines the parsed topology (per-node memory, memory-only nodes,
+	 * HMAT, distances); runs on the host and in the guest alike.
+	 */
+	void (*topology_fn)(struct topology *t);
 	uint32_t memory_mb;		/* 256 if 0 */
 	const char *scheduler;		/* NULL: EEVDF */
 	uint32_t duration_ms;
@@ -70,6 +76,7 @@ struct ktstr_test {
 /* Given to the guest body. */
 struct ktstr_ctx {
 	const struct ktstr_test *test;
+	struct topology topo;		/* what the host declared to the VM */
 	struct buf msg;			/* failure message */
 	struct buf diag;		/* diagnostics, one per line */
 	int result_fd;			/* COM2 */
@@ -86,6 +93,13 @@ int ktstr_skip(struct ktstr_ctx *ctx, const char *fmt, ...) __printf(2, 3);
 void ktstr_diag(struct ktstr_ctx *ctx, const char *fmt, ...) __printf(2, 3);
 
 const char *ktstr_verdict_name(enum ktstr_verdict v);
+
+/*
+ * The topology a run of @t declares: @spec (NULL: the test's own), its
+ * memory, then the test's topology_fn. Same result on host and guest.
+ */
+int ktstr_test_topology(const struct ktstr_test *t, const char *spec,
+			struct topology *topo, char *err, size_t errlen);
 
 #define KTSTR_TEST(_name, ...)						\
 	static int _name(struct ktstr_ctx *ctx);			\
