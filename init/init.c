@@ -22,12 +22,14 @@
 #include <unistd.h>
 
 #include "init/init.h"
+#include "scenarios/channel.h"
 #include "scenarios/test.h"
 #include "scenarios/verdict.h"
 
 #define COM2_DEV "/dev/ttyS1"
 
 static int result_fd = -1;
+static int data_fd = -1;
 static const char *topo_spec;
 
 static void write_all(int fd, const void *p, size_t len)
@@ -138,7 +140,8 @@ static enum ktstr_verdict run_body(const struct ktstr_test *t, struct buf *msg,
 	}
 	pid = fork();
 	if (pid == 0) {
-		struct ktstr_ctx ctx = { .test = t, .result_fd = result_fd };
+		struct ktstr_ctx ctx = { .test = t, .result_fd = result_fd,
+					 .data_fd = data_fd };
 		struct buf out = {};
 		char err[256];
 		int v;
@@ -185,13 +188,20 @@ static enum ktstr_verdict run_body(const struct ktstr_test *t, struct buf *msg,
 	}
 }
 
+/* The result on the data channel, and on COM2 as the fallback. */
 static void report(enum ktstr_verdict v, struct buf *msg, struct buf *diag)
 {
 	struct buf out = {};
+	uint32_t code;
 
 	buf_putc(msg, 0);
 	buf_putc(diag, 0);
 	result_format(&out, v, (char *)msg->data, (char *)diag->data);
+	code = v == KTSTR_PASS ? 0 : v == KTSTR_SKIP ? 4 : 1;
+	channel_send(data_fd, TLV_TEST_RESULT, out.data, out.len);
+	channel_send(data_fd, TLV_EXIT, &code, sizeof(code));
+	if (data_fd >= 0)
+		fsync(data_fd);
 	write_all(result_fd, out.data, out.len);
 	buf_free(&out);
 }
@@ -204,6 +214,7 @@ void guest_main(int argc, char **argv)
 
 	mount_filesystems();
 	result_fd = open_result_channel();
+	data_fd = channel_open();
 	install_crash_hooks();
 	if (result_fd >= 0) {
 		dup2(result_fd, STDOUT_FILENO);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "scenarios/channel.h"
 #include "scenarios/runner.h"
 #include "scenarios/tap.h"
 #include "scenarios/verdict.h"
@@ -140,6 +141,7 @@ static int test_config(const struct ktstr_test *t, const struct run_options *o,
 	cfg->cmdline_extra = t->cmdline;
 	cfg->console_fd = o->verbose ? STDERR_FILENO : -1;
 	cfg->com2_fd = -1;
+	cfg->no_virtio = t->no_virtio;
 	return r;
 }
 
@@ -160,6 +162,9 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	char err[512];
 	uint64_t t0 = now_ns();
 	int threads = nr_threads();
+	const struct channel_frame *res;
+	struct channel_log log;
+	char chan_err[256];
 
 	memset(tr, 0, sizeof(*tr));
 	if (test_config(t, o, &cfg, err, sizeof(err))) {
@@ -183,7 +188,19 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 		.com1 = (char *)out.com1.data, .com1_len = out.com1.len,
 		.com2 = (char *)out.com2.data, .com2_len = out.com2.len,
 	};
+	channel_decode(out.data.data, out.data.len, &log);
+	channel_errors(&log, chan_err, sizeof(chan_err));
+	res = channel_find(&log, TLV_TEST_RESULT);
+	if (res) {
+		ro.result_text = (char *)res->payload;
+		ro.result_len = res->len;
+	}
+	if (chan_err[0])
+		ro.channel_error = chan_err;
 	tr->verdict = evaluate_run(t, &ro, &gr, tr->msg, sizeof(tr->msg));
+	if (tr->verdict == KTSTR_PASS && t->host_check &&
+	    t->expect == KTSTR_EXPECT_PASS)
+		tr->verdict = t->host_check(&log, tr->msg, sizeof(tr->msg));
 	if (threads > 0 && nr_threads() != threads) {
 		tr->verdict = KTSTR_FAIL;
 		snprintf(tr->msg, sizeof(tr->msg), "VMM left %d thread(s) behind",
@@ -193,6 +210,11 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	buf_printf(&tr->diag, "vm: %s (%s), %.2f s wall, %llu exits\n",
 		   vm_exit_kind_name(out.exit_kind), out.exit_msg, tr->wall_s,
 		   (unsigned long long)out.exits);
+	buf_printf(&tr->diag, "result via %s; data channel: %llu frame(s)%s%s\n",
+		   res ? "virtio data channel" : "COM2",
+		   (unsigned long long)log.stats.frames,
+		   out.has_virtio_console ? "" : " (no virtio-console)",
+		   chan_err[0] ? ", corrupt" : "");
 	if (tr->verdict != KTSTR_PASS && tr->verdict != KTSTR_SKIP &&
 	    tr->verdict != KTSTR_XFAIL) {
 		char *tail = tail_lines(&out.com1, CONSOLE_TAIL_LINES);
@@ -203,6 +225,7 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	}
 	buf_putc(&tr->diag, 0);
 	result_free(&gr);
+	channel_log_free(&log);
 	free((char *)cfg.init_args);
 	vmm_outcome_free(&out);
 }

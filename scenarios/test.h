@@ -48,6 +48,7 @@ struct ktstr_thresholds {
 };
 
 struct ktstr_ctx;
+struct channel_log;
 
 struct ktstr_test {
 	const char *name;
@@ -69,7 +70,13 @@ struct ktstr_test {
 	enum ktstr_expect expect;
 	const char *expect_msg;		/* substring of the failure */
 	const char *cmdline;		/* extra guest kernel arguments */
+	bool no_virtio;			/* no virtio-console: COM2 only */
 	int (*run)(struct ktstr_ctx *ctx);	/* guest body */
+	/*
+	 * Host side, after a run the guest passed: checks the data channel's
+	 * frames; returns KTSTR_PASS, or KTSTR_FAIL with @msg set.
+	 */
+	int (*host_check)(const struct channel_log *log, char *msg, size_t len);
 	struct ktstr_test *next;
 };
 
@@ -80,6 +87,7 @@ struct ktstr_ctx {
 	struct buf msg;			/* failure message */
 	struct buf diag;		/* diagnostics, one per line */
 	int result_fd;			/* COM2 */
+	int data_fd;			/* virtio data port (TLV), or -1 */
 };
 
 void ktstr_test_register(struct ktstr_test *t);

@@ -224,7 +224,10 @@ static enum ktstr_verdict raw_verdict(const struct run_outcome *o,
 {
 	char panic[1536];
 
-	result_parse(o->com2, o->com2_len, r);
+	if (o->result_text)
+		result_parse(o->result_text, o->result_len, r);
+	else
+		result_parse(o->com2, o->com2_len, r);
 	if (find_panic(o->com1, o->com1_len, o->com2, o->com2_len, panic,
 		       sizeof(panic))) {
 		snprintf(msg, msglen, "guest panic: %s", panic);

@@ -52,6 +52,9 @@ struct run_outcome {
 	const char *exit_msg;
 	const char *com1, *com2;
 	size_t com1_len, com2_len;
+	/* The result block from the data channel, or NULL: COM2's is used. */
+	const char *result_text;
+	size_t result_len;
 	/* Extra failure from another channel (corrupt TLV frames...), or NULL. */
 	const char *channel_error;
 };

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "virtio/console.h"
 #include "vmm/serial.h"
 #include "vmm/vmm.h"
 
@@ -26,6 +27,26 @@ static void sink_out(void *opaque, const uint8_t *data, size_t len)
 	pthread_mutex_unlock(&s->lock);
 }
 
+struct con_sinks {
+	struct buf *data, *hvc;
+	int hvc_fd;
+};
+
+/* Runs on the console's I/O thread; ports 0 and 1 have one writer each. */
+static void con_out(void *opaque, unsigned int port, const uint8_t *data,
+		    size_t len)
+{
+	struct con_sinks *s = opaque;
+
+	if (port == CON_PORT_DATA) {
+		buf_put(s->data, data, len);
+	} else if (port == CON_PORT_CONSOLE) {
+		buf_put(s->hvc, data, len);
+		if (s->hvc_fd >= 0 && write(s->hvc_fd, data, len) < 0)
+			s->hvc_fd = -1;
+	}
+}
+
 static int read_input(const char *what, const char *path, struct buf *b,
 		      char *err, size_t errlen)
 {
@@ -37,13 +58,22 @@ static int read_input(const char *what, const char *path, struct buf *b,
 	return r;
 }
 
-static char *build_cmdline(const struct vmm_config *cfg)
+static char *build_cmdline(const struct vmm_config *cfg,
+			   struct virtio_console *con)
 {
-	return xasprintf("%s%s%s%s%s", vm_arch_cmdline(),
-			 cfg->cmdline_extra ? " " : "",
-			 cfg->cmdline_extra ? : "",
-			 cfg->init_args ? " -- " : "",
-			 cfg->init_args ? : "");
+	struct buf devs = {};
+	char *s;
+
+	if (con)
+		virtio_mmio_cmdline(&con->mmio, &devs);
+	buf_putc(&devs, 0);
+	s = xasprintf("%s%s%s%s%s%s", vm_arch_cmdline(), (char *)devs.data,
+		      cfg->cmdline_extra ? " " : "",
+		      cfg->cmdline_extra ? : "",
+		      cfg->init_args ? " -- " : "",
+		      cfg->init_args ? : "");
+	buf_free(&devs);
+	return s;
 }
 
 int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
@@ -52,6 +82,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	struct buf kernel = {}, initrd = {};
 	struct sink s1 = { &out->com1, cfg->console_fd, PTHREAD_MUTEX_INITIALIZER };
 	struct sink s2 = { &out->com2, cfg->com2_fd, PTHREAD_MUTEX_INITIALIZER };
+	struct con_sinks cs = { &out->data, &out->hvc, cfg->com2_fd };
+	struct virtio_console *con = NULL;
 	struct serial com1, com2;
 	struct vmm_boot_files f;
 	struct vm *vm = NULL;
@@ -85,7 +117,14 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 		goto out;
 	}
 	vm_arch_serials(vm, &com1, &com2, sink_out, &s1, &s2);
-	cmdline = build_cmdline(cfg);
+	/* The TLV data channel; without it the guest falls back to COM2. */
+	if (!cfg->no_virtio)
+		con = virtio_console_create(vm, vm_arch_virtio_base(0),
+					    vm_arch_virtio_gsi(0), con_out, &cs);
+	if (!con && !cfg->no_virtio)
+		pr_warn("no virtio-console: results come back on COM2 only");
+	out->has_virtio_console = con;
+	cmdline = build_cmdline(cfg, con);
 	f = (struct vmm_boot_files){ kernel.data, initrd.data, kernel.len,
 				     initrd.len };
 	r = vm_arch_boot(vm, cfg, &f, cmdline, err, errlen);
@@ -107,6 +146,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		out->exits += vm->vcpus[i].exits;
 out:
+	virtio_console_destroy(con);
 	vm_destroy(vm);
 	free(ids);
 	free(cmdline);
@@ -119,4 +159,6 @@ void vmm_outcome_free(struct vmm_outcome *out)
 {
 	buf_free(&out->com1);
 	buf_free(&out->com2);
+	buf_free(&out->data);
+	buf_free(&out->hvc);
 }

@@ -21,12 +21,16 @@ struct vmm_config {
 	uint64_t timeout_ms;		/* watchdog; 0: none */
 	int console_fd;			/* stream COM1 here too, or -1 */
 	int com2_fd;			/* stream COM2 here too, or -1 */
+	bool no_virtio;			/* leave out the virtio-console */
 };
 
 struct vmm_outcome {
 	enum vm_exit_kind exit_kind;
 	char exit_msg[1024];
 	struct buf com1, com2;
+	struct buf data;		/* virtio-console port 1: TLV stream */
+	struct buf hvc;			/* virtio-console port 0 */
+	bool has_virtio_console;
 	uint64_t setup_ns;		/* process-relative: VM ready to run */
 	uint64_t run_ns;		/* first KVM_RUN to stop */
 	uint64_t exits;
@@ -46,6 +50,9 @@ int vm_arch_setup_memory(struct vm *vm, const struct topology *topo);
 int vm_arch_boot(struct vm *vm, const struct vmm_config *cfg,
 		 const struct vmm_boot_files *f, const char *cmdline,
 		 char *err, size_t errlen);
+/* Where virtio-mmio device @i sits and which GSI it interrupts. */
+uint64_t vm_arch_virtio_base(int i);
+uint32_t vm_arch_virtio_gsi(int i);
 /* KVM vCPU id (x86: the APIC ID) of vCPU @cpu. */
 uint32_t vm_arch_vcpu_id(const struct topology *t, uint32_t cpu);
 /* Arch defaults for the kernel command line (console, reboot method). */

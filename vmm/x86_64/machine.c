@@ -48,6 +48,19 @@ int vm_arch_setup_memory(struct vm *vm, const struct topology *topo)
 	return 0;
 }
 
+/* ISA IRQs 5, 10, 11, ... are free: no other legacy device uses them. */
+uint64_t vm_arch_virtio_base(int i)
+{
+	return X86_MMIO_BASE + (uint64_t)i * 0x1000;
+}
+
+uint32_t vm_arch_virtio_gsi(int i)
+{
+	static const uint32_t gsis[] = { 5, 10, 11, 7 };
+
+	return gsis[i % ARRAY_SIZE(gsis)];
+}
+
 uint32_t vm_arch_vcpu_id(const struct topology *t, uint32_t cpu)
 {
 	return apic_id(t, cpu);

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/* TLV data channel: the guest's sender and the host's decoder. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scenarios/channel.h"
+#include "scenarios/test.h"
+
+#define PORTS_DIR "/sys/class/virtio-ports"
+#define DATA_PORT_NAME "ktstr.data"
+
+int channel_open(void)
+{
+	struct dirent *d;
+	DIR *dir = opendir(PORTS_DIR);
+	int fd = -1;
+
+	while (dir && fd < 0 && (d = readdir(dir))) {
+		char path[300], name[64] = "";
+		struct buf b = {};
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), PORTS_DIR "/%s/name", d->d_name);
+		if (!read_file(path, &b))
+			snprintf(name, sizeof(name), "%.*s", (int)MIN(b.len, 63),
+				 (char *)b.data);
+		buf_free(&b);
+		name[strcspn(name, "\n")] = '\0';
+		if (strcmp(name, DATA_PORT_NAME))
+			continue;
+		snprintf(path, sizeof(path), "/dev/%s", d->d_name);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+	}
+	if (dir)
+		closedir(dir);
+	return fd;
+}
+
+int channel_send(int fd, uint16_t type, const void *p, uint32_t len)
+{
+	struct buf b = {};
+	size_t off = 0;
+	int r;
+
+	if (fd < 0)
+		return -ENODEV;
+	r = tlv_encode(&b, type, p, len);
+	while (!r && off < b.len) {
+		ssize_t n = write(fd, b.data + off, b.len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			r = n < 0 ? -errno : -EIO;
+		else
+			off += n;
+	}
+	buf_free(&b);
+	return r;
+}
+
+int ktstr_send(struct ktstr_ctx *ctx, uint16_t type, const void *p,
+	       uint32_t len)
+{
+	return channel_send(ctx->data_fd, type, p, len);
+}
+
+static void on_frame(void *opaque, uint16_t type, const uint8_t *payload,
+		     uint32_t len)
+{
+	struct channel_log *log = opaque;
+	struct channel_frame *f;
+
+	log->frames = xrealloc(log->frames, (log->nr + 1) * sizeof(*f));
+	f = &log->frames[log->nr++];
+	f->type = type;
+	f->len = len;
+	f->payload = xmalloc(len + 1);
+	memcpy(f->payload, payload, len);
+	f->payload[len] = '\0';
+}
+
+void channel_decode(const uint8_t *data, size_t len, struct channel_log *log)
+{
+	struct tlv_decoder d;
+
+	memset(log, 0, sizeof(*log));
+	tlv_decoder_init(&d, on_frame, log);
+	tlv_decoder_feed(&d, data, len);
+	tlv_decoder_finish(&d);
+	log->stats = d.stats;
+	tlv_decoder_free(&d);
+}
+
+void channel_log_free(struct channel_log *log)
+{
+	int i;
+
+	for (i = 0; i < log->nr; i++)
+		free(log->frames[i].payload);
+	free(log->frames);
+	memset(log, 0, sizeof(*log));
+}
+
+const struct channel_frame *channel_find(const struct channel_log *log,
+					 uint16_t type)
+{
+	int i;
+
+	for (i = log->nr - 1; i >= 0; i--)
+		if (log->frames[i].type == type)
+			return &log->frames[i];
+	return NULL;
+}
+
+void channel_errors(const struct channel_log *log, char *out, size_t len)
+{
+	const struct tlv_stats *s = &log->stats;
+	uint64_t n = tlv_stats_errors(s) + s->garbage;
+
+	if (!n) {
+		out[0] = '\0';
+		return;
+	}
+	snprintf(out, len,
+		 "corrupt data channel: %llu bad frame(s) (bad_crc %llu, bad_len %llu, bad_type %llu, truncated %llu, garbage %llu bytes), %llu good",
+		 (unsigned long long)(s->bad_crc + s->bad_len + s->bad_type + s->truncated),
+		 (unsigned long long)s->bad_crc, (unsigned long long)s->bad_len,
+		 (unsigned long long)s->bad_type, (unsigned long long)s->truncated,
+		 (unsigned long long)s->garbage, (unsigned long long)s->frames);
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The guest->host data channel: TLV frames (virtio/tlv.h) on the
+ * virtio-console port named "ktstr.data". The guest sends; the host decodes
+ * the whole stream after the run and keeps every frame in order.
+ */
+#ifndef KTSTR_SCENARIOS_CHANNEL_H
+#define KTSTR_SCENARIOS_CHANNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "virtio/tlv.h"
+
+struct ktstr_ctx;
+
+/* Guest: the data port's fd (O_WRONLY), or -1 when there is none. */
+int channel_open(void);
+/* Guest: one frame on ctx's data port; -errno on failure. */
+int ktstr_send(struct ktstr_ctx *ctx, uint16_t type, const void *p,
+	       uint32_t len);
+/* Guest: a frame on @fd, written whole. */
+int channel_send(int fd, uint16_t type, const void *p, uint32_t len);
+
+struct channel_frame {
+	uint16_t type;
+	uint32_t len;
+	uint8_t *payload;
+};
+
+struct channel_log {
+	struct channel_frame *frames;
+	int nr;
+	struct tlv_stats stats;
+};
+
+/* Host: decodes a complete stream. */
+void channel_decode(const uint8_t *data, size_t len, struct channel_log *log);
+void channel_log_free(struct channel_log *log);
+/* Host: the last frame of @type, or NULL. */
+const struct channel_frame *channel_find(const struct channel_log *log,
+					 uint16_t type);
+/* Host: "" or a one-line account of corrupt frames. */
+void channel_errors(const struct channel_log *log, char *out, size_t len);
+
+#endif
