@@ -64,6 +64,7 @@ static int cmd_run(int argc, char **argv)
 		{ "topo", required_argument, NULL, 'T' },
 		{ "category", required_argument, NULL, 'c' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "append", required_argument, NULL, 'a' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{}
 	};
@@ -71,13 +72,14 @@ static int cmd_run(int argc, char **argv)
 	int c;
 
 	o.patterns = xzalloc(argc * sizeof(*o.patterns));
-	while ((c = getopt_long(argc, argv, "t:k:T:c:j:v", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:k:T:c:j:a:v", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': o.patterns[o.nr_patterns++] = optarg; break;
 		case 'k': o.kernel = optarg; break;
 		case 'T': o.topology = optarg; break;
 		case 'c': o.category = optarg; break;
 		case 'j': o.json_path = optarg; break;
+		case 'a': o.append = optarg; break;
 		case 'v': o.verbose = true; ktstr_verbose = 1; break;
 		default: return 2;
 		}
@@ -142,12 +144,13 @@ static int cmd_help(int argc, char **argv);
 
 static const struct cmd cmds[] = {
 	{ "run", cmd_run, "boot a VM per test and report TAP",
-	  "usage: ktstr run [-t NAME|GLOB]... [-c CATEGORIES] [--kernel PATH] [--topo SPEC] [--json FILE] [-v]\n"
+	  "usage: ktstr run [-t NAME|GLOB]... [-c CATEGORIES] [--kernel PATH] [--topo SPEC] [--json FILE] [--append ARGS] [-v]\n"
 	  "  -t, --test NAME|GLOB   run the matching tests (repeatable; default all)\n"
 	  "  -c, --category LIST    only these categories, e.g. \"boot topo\"\n"
 	  "  -k, --kernel PATH      guest kernel (bzImage)\n"
 	  "  -T, --topo SPEC        override each test's topology, e.g. 2n4l2c2t\n"
 	  "  -j, --json FILE        write per-test verdicts and timings as JSON\n"
+	  "  -a, --append ARGS      extra guest kernel arguments (e.g. loglevel=8)\n"
 	  "  -v, --verbose          stream the guest kernel console to stderr\n" },
 	{ "list", cmd_list, "list the declared tests",
 	  "usage: ktstr list\n  name, category, topology and description of each test\n" },

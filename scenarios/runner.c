@@ -138,7 +138,9 @@ static int test_config(const struct ktstr_test *t, const struct run_options *o,
 	int r = ktstr_test_topology(t, o->topology, &cfg->topo, err, errlen);
 
 	cfg->timeout_ms = t->timeout_ms ? : DEFAULT_TIMEOUT_MS;
-	cfg->cmdline_extra = t->cmdline;
+	cfg->cmdline_extra = o->append && t->cmdline ?
+		xasprintf("%s %s", t->cmdline, o->append) :
+		xstrdup(o->append ? : t->cmdline ? : "");
 	cfg->console_fd = o->verbose ? STDERR_FILENO : -1;
 	cfg->com2_fd = -1;
 	cfg->no_virtio = t->no_virtio;
@@ -170,6 +172,7 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	if (test_config(t, o, &cfg, err, sizeof(err))) {
 		tr->verdict = KTSTR_ERROR;
 		snprintf(tr->msg, sizeof(tr->msg), "topology: %s", err);
+		free((char *)cfg.cmdline_extra);
 		return;
 	}
 	/* The guest rebuilds the same topology from the spec and the test. */
@@ -179,6 +182,7 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 		tr->verdict = KTSTR_ERROR;
 		snprintf(tr->msg, sizeof(tr->msg), "%s", err);
 		free((char *)cfg.init_args);
+		free((char *)cfg.cmdline_extra);
 		vmm_outcome_free(&out);
 		return;
 	}
@@ -227,6 +231,7 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	result_free(&gr);
 	channel_log_free(&log);
 	free((char *)cfg.init_args);
+	free((char *)cfg.cmdline_extra);
 	vmm_outcome_free(&out);
 }
 

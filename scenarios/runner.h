@@ -14,6 +14,7 @@ struct run_options {
 	int nr_patterns;
 	const char *category;		/* space-separated list, or NULL */
 	const char *json_path;		/* per-run JSON result file, or NULL */
+	const char *append;		/* extra guest kernel arguments */
 	bool verbose;			/* stream the guest console */
 };
 
