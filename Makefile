@@ -47,7 +47,7 @@ CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	  -isystem $(KDIR)/usr/include
 LDLIBS += -lelf -lz -lpthread
 
-SRCS_COMMON := $(wildcard util/*.c vmm/*.c virtio/*.c init/*.c scenarios/*.c)
+SRCS_COMMON := $(wildcard util/*.c vmm/*.c virtio/*.c init/*.c scenarios/*.c cli/*.c)
 SRCS_x86_64 := $(wildcard vmm/x86_64/*.c acpi/*.c)
 SRCS_aarch64 := $(wildcard vmm/aarch64/*.c fdt/*.c)
 LIB_SRCS := $(SRCS_COMMON) $(SRCS_$(ARCH))
@@ -105,6 +105,109 @@ $(OUTPUT)/tests/%: tests/%.c $(LIBKTSTR)
 	$(call msg,TEST,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) -o $@ $< $(LIBKTSTR) $(LDLIBS)
+
+# ---- BPF schedulers ----
+# sched/*.bpf.c built as tools/sched_ext/Makefile does, from KDIR: libbpf
+# (static) and a bootstrap bpftool built from the tree into $(SCX_OUT),
+# vmlinux.h dumped from the guest kernel's BTF, clang -target bpf, three
+# 'bpftool gen object' passes checked with diff, 'gen skeleton'. The
+# skeletons embed the BPF objects, so the schedulers live inside ktstr (the
+# guest's /init) and nothing depends on the host's libbpf or bpftool.
+SCX_OUT := $(OUTPUT)/sched/build
+SCX_INC := $(SCX_OUT)/include
+SCX_DIR := $(KDIR)/tools/sched_ext/include
+LIBBPF_SRC := $(KDIR)/tools/lib/bpf
+LIBBPF_A := $(SCX_OUT)/libbpf/libbpf.a
+BPFTOOL_SRC := $(KDIR)/tools/bpf/bpftool
+BPFTOOL := $(SCX_OUT)/bpftool/bootstrap/bpftool
+CLANG ?= clang
+HOSTCC ?= gcc
+SCX_SRCARCH := $(patsubst x86_64,x86,$(patsubst aarch64,arm64,$(ARCH)))
+
+# The guest kernel's BTF: an in-tree build, the cached kernel of this
+# config (scripts/kernel.sh path), the newest cached one, the host's.
+ifeq ($(VMLINUX_BTF),)
+VMLINUX_BTF := $(firstword $(wildcard $(if $(O),$(O)/vmlinux) $(KDIR)/vmlinux \
+	$(dir $(shell KDIR=$(KDIR) ARCH=$(ARCH) scripts/kernel.sh path 2>/dev/null))vmlinux \
+	$(shell ls -t $(KTSTR_CACHE)/kernels/*/vmlinux 2>/dev/null | head -n1) \
+	/sys/kernel/btf/vmlinux))
+endif
+
+SCX_BPF_SRCS := $(wildcard sched/*.bpf.c)
+SCX_SKELS := $(patsubst sched/%.bpf.c,$(SCX_INC)/%.bpf.skel.h,$(SCX_BPF_SRCS))
+SCHED_SRCS := $(filter-out %.bpf.c,$(wildcard sched/*.c))
+SCHED_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(SCHED_SRCS))
+LIB_OBJS += $(SCHED_OBJS)
+LDLIBS := $(LIBBPF_A) $(LDLIBS)
+
+ifneq ($(filter-out $(NOCHECK_GOALS),$(or $(MAKECMDGOALS),all)),)
+ifeq ($(shell command -v $(CLANG)),)
+$(error $(CLANG) not found: install clang and llvm (scripts/setup.sh does))
+endif
+ifeq ($(shell $(CLANG) -print-targets 2>/dev/null | grep -w bpf),)
+$(error $(CLANG) has no BPF target: install clang and llvm (scripts/setup.sh does))
+endif
+ifeq ($(wildcard $(SCX_DIR)/scx/common.bpf.h),)
+$(error KDIR=$(KDIR) has no tools/sched_ext/include/scx/common.bpf.h: sched_ext needs Linux 6.12 or later)
+endif
+ifeq ($(VMLINUX_BTF),)
+$(error no vmlinux with BTF for vmlinux.h: run 'make kernel' (or set VMLINUX_BTF=))
+endif
+endif
+
+# clang's own system include dirs, which -target bpf would not search.
+SCX_SYS_INC := $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
+	sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+BPF_CFLAGS := -g -O2 -mcpu=v3 -mlittle-endian -D__TARGET_ARCH_$(SCX_SRCARCH) \
+	-Wall -Wno-compare-distinct-pointer-types -MD -MP \
+	-I$(SCX_INC) -I$(SCX_DIR) -I$(SCX_DIR)/bpf-compat \
+	-I$(KDIR)/tools/include/uapi $(SCX_SYS_INC)
+
+# O= is cleared: the sub-makes would read it as their own output tree.
+$(LIBBPF_A): $(wildcard $(LIBBPF_SRC)/*.[ch] $(LIBBPF_SRC)/Makefile)
+	$(call msg,LIBBPF,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(MAKE) -s -C $(LIBBPF_SRC) O= OUTPUT=$(dir $@) DESTDIR=$(SCX_OUT) \
+		prefix= EXTRA_CFLAGS='-g -O2 -fPIC' $@ install_headers
+
+$(BPFTOOL): $(wildcard $(BPFTOOL_SRC)/*.[ch] $(BPFTOOL_SRC)/Makefile)
+	$(call msg,BPFTOOL,$@)
+	@mkdir -p $(SCX_OUT)/bpftool
+	$(Q)$(MAKE) -s -C $(BPFTOOL_SRC) O= OUTPUT=$(SCX_OUT)/bpftool/ ARCH= \
+		CROSS_COMPILE= CC=$(HOSTCC) bootstrap >/dev/null
+
+$(SCX_INC)/vmlinux.h: $(VMLINUX_BTF) $(BPFTOOL)
+	$(call msg,GEN,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+
+$(SCX_OUT)/%.bpf.o: sched/%.bpf.c $(SCX_INC)/vmlinux.h | $(LIBBPF_A)
+	$(call msg,CLNG-BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -target bpf -c -o $@ $<
+
+$(SCX_INC)/%.bpf.skel.h: $(SCX_OUT)/%.bpf.o $(BPFTOOL)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen object $(<:.o=.linked1.o) $<
+	$(Q)$(BPFTOOL) gen object $(<:.o=.linked2.o) $(<:.o=.linked1.o)
+	$(Q)$(BPFTOOL) gen object $(<:.o=.linked3.o) $(<:.o=.linked2.o)
+	$(Q)diff $(<:.o=.linked2.o) $(<:.o=.linked3.o)
+	$(Q)$(BPFTOOL) gen skeleton $(<:.o=.linked3.o) name $*_bpf > $@.tmp && mv $@.tmp $@
+
+$(OUTPUT)/sched/%.o: sched/%.c $(SCX_SKELS) | $(LIBBPF_A)
+	$(call msg,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -I$(SCX_INC) -isystem $(SCX_DIR) -c -o $@ $<
+
+$(LIBKTSTR): $(SCHED_OBJS)
+$(PROG) $(TEST_PROGS): $(LIBBPF_A)
+
+.PHONY: clean_bpf
+clean: clean_bpf
+clean_bpf:
+	$(Q)rm -rf $(SCX_OUT)
+
+-include $(wildcard $(SCX_OUT)/*.bpf.d)
+# ---- end of BPF schedulers ----
 
 # The guest kernel: 'config' merged onto tinyconfig, built and cached.
 kernel:

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/shell.h"
 #include "init/init.h"
 #include "scenarios/runner.h"
 #include "scenarios/tap.h"
@@ -154,6 +155,8 @@ static const struct cmd cmds[] = {
 	  "  -v, --verbose          stream the guest kernel console to stderr\n" },
 	{ "list", cmd_list, "list the declared tests",
 	  "usage: ktstr list\n  name, category, topology and description of each test\n" },
+	{ "shell", cmd_shell, "interactive guest shell, or run one command in the guest",
+	  shell_help },
 	{ "topo", cmd_topo, "print the CPU/core/LLC/node map and APIC IDs of a topology",
 	  "usage: ktstr topo SPEC\n  SPEC is [Nn][Ll][Cc][Tt], e.g. 2n4l4c2t: 2 nodes, 4 LLCs, 4 cores per LLC, 2 threads\n" },
 	{ "kernel", cmd_kernel, "build, list or clean cached guest kernels",

@@ -5,7 +5,8 @@
  * the result block to COM2, power off.
  *
  * argv (after the kernel's "--"): "test" NAME SPEC, SPEC the topology the
- * host was told to use instead of the test's own ("-": none).
+ * host was told to use instead of the test's own ("-": none); or "shell"
+ * [HEXARG...] for `ktstr shell` (init/shell.c).
  */
 #include <errno.h>
 #include <execinfo.h>
@@ -220,6 +221,8 @@ void guest_main(int argc, char **argv)
 		dup2(result_fd, STDOUT_FILENO);
 		dup2(result_fd, STDERR_FILENO);
 	}
+	if (argc >= 2 && !strcmp(argv[1], "shell"))
+		guest_shell(argc - 2, argv + 2, data_fd, result_fd);
 	t = argc >= 3 && !strcmp(argv[1], "test") ? ktstr_test_find(argv[2]) : NULL;
 	if (argc >= 4 && strcmp(argv[3], "-"))
 		topo_spec = argv[3];

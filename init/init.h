@@ -8,4 +8,8 @@ void __attribute__((noreturn)) guest_main(int argc, char **argv);
 /* Flushes COM2 and ends the VM (ACPI power-off, else i8042 reset). */
 void __attribute__((noreturn)) guest_power_off(void);
 
+/* `ktstr shell` in the guest: argv are hex-encoded command words. */
+void __attribute__((noreturn)) guest_shell(int argc, char **argv, int data_fd,
+					  int result_fd);
+
 #endif

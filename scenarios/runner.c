@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "scenarios/channel.h"
+#include "scenarios/perf_tests.h"
 #include "scenarios/runner.h"
 #include "scenarios/tap.h"
 #include "scenarios/verdict.h"
@@ -143,7 +144,11 @@ static int test_config(const struct ktstr_test *t, const struct run_options *o,
 		xstrdup(o->append ? : t->cmdline ? : "");
 	cfg->console_fd = o->verbose ? STDERR_FILENO : -1;
 	cfg->com2_fd = -1;
+	cfg->hvc_fd = -1;
+	cfg->stdin_fd = -1;
 	cfg->no_virtio = t->no_virtio;
+	cfg->performance_mode = t->performance_mode && !t->no_perf_mode;
+	cfg->cpu_budget = t->cpu_budget;
 	return r;
 }
 
@@ -151,8 +156,45 @@ struct test_run {
 	enum ktstr_verdict verdict;
 	char msg[4096];
 	struct buf diag;
+	struct buf json;		/* extra JSON members, or empty */
 	double wall_s;
 };
+
+/*
+ * Performance mode refused before boot: a visible SKIP, or a FAIL for
+ * runs that demand execution (KTSTR_NO_SKIP_MODE=1).
+ */
+static void perf_refused(const struct vmm_outcome *out, const char *err,
+			 struct test_run *tr)
+{
+	if (perf_no_skip_mode()) {
+		tr->verdict = KTSTR_FAIL;
+		snprintf(tr->msg, sizeof(tr->msg),
+			 "%s (KTSTR_NO_SKIP_MODE=1 makes it a failure)", err);
+	} else {
+		fprintf(stderr, "ktstr: SKIP: %s\n", err);
+		tr->verdict = KTSTR_SKIP;
+		snprintf(tr->msg, sizeof(tr->msg), "%s", err);
+	}
+	tune_format_diag(&out->tune, &tr->diag);
+	buf_putc(&tr->diag, 0);
+}
+
+/* Host-side checks of the run itself: budget enforcement, test hooks. */
+static void host_checks(const struct ktstr_test *t,
+			const struct vmm_outcome *out, struct test_run *tr)
+{
+	if (tr->verdict != KTSTR_PASS)
+		return;
+	if (out->tune.budget_failed) {
+		tr->verdict = KTSTR_FAIL;
+		snprintf(tr->msg, sizeof(tr->msg),
+			 "cpu_budget %u not enforced, or its cpuset not removed (see diagnostics)",
+			 t->cpu_budget);
+		return;
+	}
+	tr->verdict = perf_outcome_check(t, out, tr->msg, sizeof(tr->msg));
+}
 
 static void run_one(const struct ktstr_test *t, const struct run_options *o,
 		    const char *initrd, struct test_run *tr)
@@ -180,6 +222,8 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 				  o->topology ? o->topology : "-");
 	if (vmm_run(&cfg, &out, err, sizeof(err))) {
 		tr->verdict = KTSTR_ERROR;
+		if (out.tune.perf_status != PERF_OK)
+			perf_refused(&out, err, tr);
 		snprintf(tr->msg, sizeof(tr->msg), "%s", err);
 		free((char *)cfg.init_args);
 		free((char *)cfg.cmdline_extra);
@@ -205,6 +249,7 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	if (tr->verdict == KTSTR_PASS && t->host_check &&
 	    t->expect == KTSTR_EXPECT_PASS)
 		tr->verdict = t->host_check(&log, tr->msg, sizeof(tr->msg));
+	host_checks(t, &out, tr);
 	if (threads > 0 && nr_threads() != threads) {
 		tr->verdict = KTSTR_FAIL;
 		snprintf(tr->msg, sizeof(tr->msg), "VMM left %d thread(s) behind",
@@ -219,6 +264,8 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 		   (unsigned long long)log.stats.frames,
 		   out.has_virtio_console ? "" : " (no virtio-console)",
 		   chan_err[0] ? ", corrupt" : "");
+	tune_format_diag(&out.tune, &tr->diag);
+	tune_format_json(&out.tune, &tr->json);
 	if (tr->verdict != KTSTR_PASS && tr->verdict != KTSTR_SKIP &&
 	    tr->verdict != KTSTR_XFAIL) {
 		char *tail = tail_lines(&out.com1, CONSOLE_TAIL_LINES);
@@ -259,6 +306,8 @@ static void json_result(FILE *f, bool first, const struct ktstr_test *t,
 	fprintf(f, ", \"verdict\": \"%s\", \"wall_s\": %.3f, \"message\": ",
 		ktstr_verdict_name(tr->verdict), tr->wall_s);
 	json_string(f, tr->msg);
+	if (tr->json.len)
+		fprintf(f, ", %.*s", (int)tr->json.len, (char *)tr->json.data);
 	fprintf(f, "}");
 }
 
@@ -315,6 +364,7 @@ int run_tests(const struct run_options *o)
 		if (json)
 			json_result(json, tap.n == 1, t, &tr);
 		buf_free(&tr.diag);
+		buf_free(&tr.json);
 	}
 	if (json) {
 		fprintf(json, "\n]}\n");

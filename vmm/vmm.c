@@ -47,6 +47,42 @@ static void con_out(void *opaque, unsigned int port, const uint8_t *data,
 	}
 }
 
+/* Host stdin to the guest's console port, for `ktstr shell`. */
+struct input_fwd {
+	int fd;
+	struct virtio_console *con;
+	pthread_t thread;
+	bool started;
+};
+
+static void *input_thread(void *arg)
+{
+	struct input_fwd *in = arg;
+	uint8_t chunk[256];
+	ssize_t n;
+
+	while ((n = read(in->fd, chunk, sizeof(chunk))) > 0)
+		virtio_console_send(in->con, CON_PORT_CONSOLE, chunk, n);
+	return NULL;
+}
+
+static void input_start(struct input_fwd *in, struct virtio_console *con)
+{
+	in->con = con;
+	if (in->fd < 0 || !con)
+		return;
+	in->started = !pthread_create(&in->thread, NULL, input_thread, in);
+}
+
+/* The reader may sit in read(): cancel it, it holds no lock there. */
+static void input_stop(struct input_fwd *in)
+{
+	if (!in->started)
+		return;
+	pthread_cancel(in->thread);
+	pthread_join(in->thread, NULL);
+}
+
 static int read_input(const char *what, const char *path, struct buf *b,
 		      char *err, size_t errlen)
 {
@@ -82,7 +118,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	struct buf kernel = {}, initrd = {};
 	struct sink s1 = { &out->com1, cfg->console_fd, PTHREAD_MUTEX_INITIALIZER };
 	struct sink s2 = { &out->com2, cfg->com2_fd, PTHREAD_MUTEX_INITIALIZER };
-	struct con_sinks cs = { &out->data, &out->hvc, cfg->com2_fd };
+	struct con_sinks cs = { &out->data, &out->hvc, cfg->hvc_fd };
+	struct input_fwd in = { .fd = cfg->stdin_fd };
 	struct virtio_console *con = NULL;
 	struct serial com1, com2;
 	struct vmm_boot_files f;
@@ -90,16 +127,29 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	char *cmdline = NULL;
 	uint32_t *ids = NULL;
 	uint64_t t0 = now_ns();
+	struct host_tune tune;
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	r = read_input("kernel", cfg->kernel, &kernel, err, errlen);
 	if (!r && cfg->initrd)
 		r = read_input("initramfs", cfg->initrd, &initrd, err, errlen);
+	if (!r)
+		r = tune_prepare(&tune, cfg->performance_mode, cfg->cpu_budget,
+				 &cfg->topo, &out->tune);
+	else
+		memset(&tune, 0, sizeof(tune));
+	if (r == -EAGAIN)
+		snprintf(err, errlen, "%s: %s",
+			 perf_status_name(out->tune.perf_status),
+			 out->tune.perf_reason);
 	if (r)
 		goto out;
 	vm = vm_create();
 	vm_arch_init(vm);
+	r = tune_vm(&tune, vm, &out->tune, err, errlen);
+	if (r)
+		goto out;
 	r = vm_arch_setup_memory(vm, &cfg->topo);
 	if (r) {
 		snprintf(err, errlen, "cannot set up %llu MiB of guest RAM: %s",
@@ -116,6 +166,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 			 topology_nr_cpus(&cfg->topo), strerror(-r));
 		goto out;
 	}
+	tune_vcpus(&tune, vm, &out->tune);
 	vm_arch_serials(vm, &com1, &com2, sink_out, &s1, &s2);
 	/* The TLV data channel; without it the guest falls back to COM2. */
 	if (!cfg->no_virtio)
@@ -131,6 +182,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	if (r)
 		goto out;
 	out->setup_ns = now_ns() - t0;
+	input_start(&in, con);
 	vm_run(vm, cfg->timeout_ms ? now_ns() + cfg->timeout_ms * 1000000ULL : 0);
 	out->run_ns = now_ns() - (vm->t_first_run_ns ? : t0);
 	out->exit_kind = vm->exit_kind;
@@ -145,9 +197,12 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	}
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		out->exits += vm->vcpus[i].exits;
+	tune_finish(&tune, vm, &out->tune);
+	input_stop(&in);
 out:
 	virtio_console_destroy(con);
 	vm_destroy(vm);
+	tune_release(&tune, &out->tune);
 	free(ids);
 	free(cmdline);
 	buf_free(&kernel);
@@ -159,6 +214,7 @@ void vmm_outcome_free(struct vmm_outcome *out)
 {
 	buf_free(&out->com1);
 	buf_free(&out->com2);
+	tune_outcome_free(&out->tune);
 	buf_free(&out->data);
 	buf_free(&out->hvc);
 }

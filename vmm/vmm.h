@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "util/util.h"
+#include "vmm/hosttune.h"
 #include "vmm/topology.h"
 #include "vmm/vm.h"
 
@@ -21,7 +22,11 @@ struct vmm_config {
 	uint64_t timeout_ms;		/* watchdog; 0: none */
 	int console_fd;			/* stream COM1 here too, or -1 */
 	int com2_fd;			/* stream COM2 here too, or -1 */
+	int hvc_fd;			/* stream virtio console port 0, or -1 */
+	int stdin_fd;			/* forward to port 0 (shell), or -1 */
 	bool no_virtio;			/* leave out the virtio-console */
+	bool performance_mode;		/* vmm/perf.h; refused: -EAGAIN */
+	uint32_t cpu_budget;		/* host CPUs for the vCPUs, 0: all */
 };
 
 struct vmm_outcome {
@@ -34,6 +39,7 @@ struct vmm_outcome {
 	uint64_t setup_ns;		/* process-relative: VM ready to run */
 	uint64_t run_ns;		/* first KVM_RUN to stop */
 	uint64_t exits;
+	struct tune_outcome tune;	/* perf/budget mode, vCPU telemetry */
 };
 
 /* Returns 0 when the VM ran (whatever the guest did), else -errno + @err. */

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `ktstr shell [--kernel PATH] [--topo SPEC] [-- CMD ARGS...]`: boots the
+ * kernel with ktstr as PID 1 and either gives an interactive shell on the
+ * virtio console, or runs CMD in the guest, prints its output and exits
+ * with its status (like `vng -r bzImage -- cmd`). busybox goes into the
+ * initramfs when it is installed, so the usual tools are there.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli/shell.h"
+#include "scenarios/channel.h"
+#include "scenarios/runner.h"
+#include "scenarios/verdict.h"
+#include "vmm/initramfs.h"
+#include "vmm/vmm.h"
+
+#define BUSYBOX "/bin/busybox"
+
+const char shell_help[] =
+	"usage: ktstr shell [--kernel PATH] [--topo SPEC] [--mem MB] [--timeout S] [-v] [-- CMD ARGS...]\n"
+	"  without CMD: an interactive shell in the guest (exit it to stop the VM)\n"
+	"  with CMD:    run it in the guest, print its output, exit with its status\n"
+	"  -k, --kernel PATH   guest kernel (default as for 'run')\n"
+	"  -T, --topo SPEC     guest topology, e.g. 1n2l2c1t (default 1n1l1c1t)\n"
+	"  -m, --mem MB        guest memory (default 256)\n"
+	"  -t, --timeout S     stop the VM after S seconds (default: none)\n"
+	"  -v, --verbose       stream the guest kernel console to stderr\n";
+
+/* Hex keeps any byte of an argument intact on the kernel command line. */
+static char *encode_args(int argc, char **argv)
+{
+	struct buf b = {};
+	int i;
+
+	buf_printf(&b, "shell");
+	for (i = 0; i < argc; i++) {
+		const unsigned char *p;
+
+		buf_putc(&b, ' ');
+		for (p = (const unsigned char *)argv[i]; *p; p++)
+			buf_printf(&b, "%02x", *p);
+	}
+	buf_putc(&b, 0);
+	return (char *)b.data;
+}
+
+static char *shell_initramfs(void)
+{
+	static const struct initramfs_file busybox = { BUSYBOX, BUSYBOX, 0755 };
+	struct initramfs_spec spec = { .resolve_extra_deps = true };
+	char exe[PATH_MAX], *path;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		die("cannot find my own path");
+	exe[n] = '\0';
+	spec.init = exe;
+	if (!access(BUSYBOX, X_OK)) {
+		spec.extra = &busybox;
+		spec.nr_extra = 1;
+	} else {
+		pr_warn("%s not found (apt-get install busybox-static): the guest has no shell tools", BUSYBOX);
+	}
+	if (initramfs_get(&spec, &path))
+		die("cannot build the initramfs");
+	return path;
+}
+
+/* The command's exit status: the TLV EXIT frame, else COM2's line. */
+static int guest_exit_code(const struct vmm_outcome *out)
+{
+	const struct channel_frame *f;
+	struct channel_log log;
+	struct guest_result r;
+	int code = -1;
+
+	channel_decode(out->data.data, out->data.len, &log);
+	f = channel_find(&log, TLV_EXIT);
+	if (f && f->len == sizeof(uint32_t))
+		code = *(uint32_t *)f->payload & 0xff;
+	channel_log_free(&log);
+	if (code >= 0)
+		return code;
+	result_parse((char *)out->com2.data, out->com2.len, &r);
+	code = r.exit_code;
+	result_free(&r);
+	return code;
+}
+
+static int run_shell(struct vmm_config *cfg)
+{
+	struct termios saved, raw;
+	bool tty = cfg->stdin_fd >= 0 && isatty(cfg->stdin_fd);
+	struct vmm_outcome out;
+	char err[512];
+	int code;
+
+	if (tty) {
+		tcgetattr(cfg->stdin_fd, &saved);
+		raw = saved;
+		cfmakeraw(&raw);
+		raw.c_lflag |= ISIG;	/* ^C still stops the VM */
+		tcsetattr(cfg->stdin_fd, TCSANOW, &raw);
+	}
+	if (vmm_run(cfg, &out, err, sizeof(err)))
+		die("%s", err);
+	if (tty)
+		tcsetattr(cfg->stdin_fd, TCSANOW, &saved);
+	code = guest_exit_code(&out);
+	if (code < 0) {
+		pr_err("the guest ended without an exit status: %s (%s)",
+		       vm_exit_kind_name(out.exit_kind), out.exit_msg);
+		if (out.com1.len)
+			fprintf(stderr, "%.*s\n", (int)MIN(out.com1.len, 4000),
+				(char *)out.com1.data + (out.com1.len > 4000 ?
+							 out.com1.len - 4000 : 0));
+		code = 125;
+	}
+	vmm_outcome_free(&out);
+	return code;
+}
+
+int cmd_shell(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "topo", required_argument, NULL, 'T' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{}
+	};
+	struct vmm_config cfg = { .console_fd = -1, .com2_fd = -1,
+				  .hvc_fd = STDOUT_FILENO, .stdin_fd = -1 };
+	const char *kernel = NULL, *spec = "1n1l1c1t";
+	unsigned long mem_mb = 256, timeout_s = 0;
+	char err[256], *end;
+	int c, code;
+
+	while ((c = getopt_long(argc, argv, "+k:T:m:t:v", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': kernel = optarg; break;
+		case 'T': spec = optarg; break;
+		case 'm':
+			mem_mb = strtoul(optarg, &end, 10);
+			if (*end || !mem_mb)
+				die("shell: --mem '%s': not a size in MiB", optarg);
+			break;
+		case 't':
+			timeout_s = strtoul(optarg, &end, 10);
+			if (*end)
+				die("shell: --timeout '%s': not a number of seconds", optarg);
+			break;
+		case 'v': cfg.console_fd = STDERR_FILENO; break;
+		default: return 2;
+		}
+	}
+	kernel = kernel ? : kernel_default();
+	if (!kernel)
+		die("no kernel: pass --kernel PATH, set KTSTR_KERNEL, or run 'make kernel'");
+	if (topology_parse(spec, (uint64_t)mem_mb << 20, &cfg.topo, err, sizeof(err)) ||
+	    topology_validate(&cfg.topo, TOPO_MAX_CPUS, err, sizeof(err)))
+		die("shell: topology '%s': %s", spec, err);
+	cfg.kernel = kernel;
+	cfg.initrd = shell_initramfs();
+	cfg.init_args = encode_args(argc - optind, argv + optind);
+	cfg.timeout_ms = timeout_s * 1000;
+	if (optind == argc)
+		cfg.stdin_fd = STDIN_FILENO;
+	code = run_shell(&cfg);
+	free((char *)cfg.init_args);
+	free((char *)cfg.initrd);
+	return code;
+}
