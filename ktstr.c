@@ -75,14 +75,30 @@ static int cmd_run(int argc, char **argv)
 	o.patterns = xzalloc(argc * sizeof(*o.patterns));
 	while ((c = getopt_long(argc, argv, "t:k:T:c:j:a:v", opts, NULL)) != -1) {
 		switch (c) {
-		case 't': o.patterns[o.nr_patterns++] = optarg; break;
-		case 'k': o.kernel = optarg; break;
-		case 'T': o.topology = optarg; break;
-		case 'c': o.category = optarg; break;
-		case 'j': o.json_path = optarg; break;
-		case 'a': o.append = optarg; break;
-		case 'v': o.verbose = true; ktstr_verbose = 1; break;
-		default: return 2;
+		case 't':
+			o.patterns[o.nr_patterns++] = optarg;
+			break;
+		case 'k':
+			o.kernel = optarg;
+			break;
+		case 'T':
+			o.topology = optarg;
+			break;
+		case 'c':
+			o.category = optarg;
+			break;
+		case 'j':
+			o.json_path = optarg;
+			break;
+		case 'a':
+			o.append = optarg;
+			break;
+		case 'v':
+			o.verbose = true;
+			ktstr_verbose = 1;
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (optind < argc)

@@ -146,8 +146,12 @@ int cmd_shell(int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "+k:T:m:t:v", opts, NULL)) != -1) {
 		switch (c) {
-		case 'k': kernel = optarg; break;
-		case 'T': spec = optarg; break;
+		case 'k':
+			kernel = optarg;
+			break;
+		case 'T':
+			spec = optarg;
+			break;
 		case 'm':
 			mem_mb = strtoul(optarg, &end, 10);
 			if (*end || !mem_mb)
@@ -158,8 +162,11 @@ int cmd_shell(int argc, char **argv)
 			if (*end)
 				die("shell: --timeout '%s': not a number of seconds", optarg);
 			break;
-		case 'v': cfg.console_fd = STDERR_FILENO; break;
-		default: return 2;
+		case 'v':
+			cfg.console_fd = STDERR_FILENO;
+			break;
+		default:
+			return 2;
 		}
 	}
 	kernel = kernel ? : kernel_default();

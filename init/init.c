@@ -112,7 +112,7 @@ static void install_crash_hooks(void)
 		signal(sigs[i], on_fatal_signal);
 }
 
-void __attribute__((noreturn)) guest_power_off(void)
+__noreturn void guest_power_off(void)
 {
 	if (result_fd >= 0)
 		tcdrain(result_fd);

@@ -2,14 +2,16 @@
 #ifndef KTSTR_INIT_INIT_H
 #define KTSTR_INIT_INIT_H
 
+#include "util/util.h"
+
 /* The guest side: ktstr running as PID 1. Never returns. */
-void __attribute__((noreturn)) guest_main(int argc, char **argv);
+__noreturn void guest_main(int argc, char **argv);
 
 /* Flushes COM2 and ends the VM (ACPI power-off, else i8042 reset). */
-void __attribute__((noreturn)) guest_power_off(void);
+__noreturn void guest_power_off(void);
 
 /* `ktstr shell` in the guest: argv are hex-encoded command words. */
-void __attribute__((noreturn)) guest_shell(int argc, char **argv, int data_fd,
+__noreturn void guest_shell(int argc, char **argv, int data_fd,
 					  int result_fd);
 
 #endif

@@ -110,8 +110,8 @@ static int run_child(char **argv, bool interactive)
 
 void guest_shell(int argc, char **argv, int data_fd, int result_fd)
 {
-	static char *sh[] = { "/bin/sh", NULL };
-	char **cmd = sh, line[32];
+	char sh_path[] = "/bin/sh", line[32];
+	char *sh[] = { sh_path, NULL }, **cmd = sh;
 	uint32_t code;
 	int i, n;
 

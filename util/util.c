@@ -21,22 +21,35 @@ static void vmsg(const char *level, const char *fmt, va_list ap)
 	fprintf(stderr, "ktstr: %s%s\n", level, line);
 }
 
-#define DEFINE_PR(name, level, cond)				\
-void name(const char *fmt, ...)					\
-{								\
-	va_list ap;						\
-								\
-	if (!(cond))						\
-		return;						\
-	va_start(ap, fmt);					\
-	vmsg(level, fmt, ap);					\
-	va_end(ap);						\
+#define VMSG(level)				\
+	do {					\
+		va_list ap;			\
+						\
+		va_start(ap, fmt);		\
+		vmsg(level, fmt, ap);		\
+		va_end(ap);			\
+	} while (0)
+
+void pr_err(const char *fmt, ...)
+{
+	VMSG("error: ");
 }
 
-DEFINE_PR(pr_err, "error: ", 1)
-DEFINE_PR(pr_warn, "warning: ", 1)
-DEFINE_PR(pr_info, "", 1)
-DEFINE_PR(pr_debug, "", ktstr_verbose)
+void pr_warn(const char *fmt, ...)
+{
+	VMSG("warning: ");
+}
+
+void pr_info(const char *fmt, ...)
+{
+	VMSG("");
+}
+
+void pr_debug(const char *fmt, ...)
+{
+	if (ktstr_verbose)
+		VMSG("");
+}
 
 void die(const char *fmt, ...)
 {
@@ -223,8 +236,8 @@ const char *ktstr_cache_dir(void)
 	e = getenv("KTSTR_CACHE");
 	if (e && *e)
 		dir = xstrdup(e);
-	else if ((e = getenv("XDG_CACHE_HOME")) && *e)
-		dir = xasprintf("%s/ktstr", e);
+	else if (getenv("XDG_CACHE_HOME") && *getenv("XDG_CACHE_HOME"))
+		dir = xasprintf("%s/ktstr", getenv("XDG_CACHE_HOME"));
 	else
 		dir = xasprintf("%s/.cache/ktstr", getenv("HOME") ? : "/tmp");
 	if (mkdir_p(dir, 0755))
@@ -249,12 +262,22 @@ int parse_size(const char *s, uint64_t *out)
 	v = strtoull(s, &end, 0);
 	if (errno || end == s)
 		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	case '\0': break;
-	default: return -EINVAL;
+	switch (*end | 0x20) {		/* lower case */
+	case 'k':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+		v <<= 30;
+		end++;
+		break;
+	default:
+		if (*end)
+			return -EINVAL;
 	}
 	if (*end == 'B' || *end == 'b')
 		end++;

@@ -17,10 +17,10 @@
 #define SZ_1M 0x100000ULL
 #define SZ_1G 0x40000000ULL
 #ifndef __printf
-#define __printf(a, b) __attribute__((format(printf, a, b)))
+#define __printf(a, b) __attribute__((__format__(printf, a, b)))
 #endif
 #ifndef __noreturn
-#define __noreturn __attribute__((noreturn))
+#define __noreturn __attribute__((__noreturn__))
 #endif
 
 /* Messages go to stderr prefixed "ktstr: "; die() exits 1. */

@@ -97,9 +97,8 @@ static void serial_write(struct serial *s, unsigned int reg, uint8_t v)
 			break;
 		}
 		if (s->mcr & MCR_LOOP) {
-			if (s->rx_len < sizeof(s->rx)) {
+			if (s->rx_len < sizeof(s->rx))
 				s->rx[(s->rx_head + s->rx_len++) % sizeof(s->rx)] = v;
-			}
 		} else if (s->out) {
 			s->out(s->opaque, &v, 1);
 		}
@@ -166,9 +165,8 @@ size_t serial_input(struct serial *s, const uint8_t *data, size_t len)
 	size_t n = 0;
 
 	pthread_mutex_lock(&s->lock);
-	while (n < len && s->rx_len < sizeof(s->rx)) {
+	while (n < len && s->rx_len < sizeof(s->rx))
 		s->rx[(s->rx_head + s->rx_len++) % sizeof(s->rx)] = data[n++];
-	}
 	serial_update_irq(s);
 	pthread_mutex_unlock(&s->lock);
 	return n;

@@ -19,8 +19,7 @@
  */
 const char *vm_arch_cmdline(void)
 {
-	return "console=ttyS0 earlyprintk=serial,ttyS0 reboot=k panic=-1 "
-	       "oops=panic loglevel=4 rdinit=/init i8042.noaux";
+	return "console=ttyS0 earlyprintk=serial,ttyS0 reboot=k panic=-1 oops=panic loglevel=4 rdinit=/init i8042.noaux";
 }
 
 static int node_sizes(const struct topology *t, uint64_t *sizes)
