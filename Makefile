@@ -200,6 +200,7 @@ $(OUTPUT)/sched/%.o: sched/%.c $(SCX_SKELS) | $(LIBBPF_A)
 
 $(LIBKTSTR): $(SCHED_OBJS)
 $(PROG) $(TEST_PROGS): $(LIBBPF_A)
+.SECONDARY: $(SCX_SKELS) $(patsubst sched/%.bpf.c,$(SCX_OUT)/%.bpf.o,$(SCX_BPF_SRCS))
 
 .PHONY: clean_bpf
 clean: clean_bpf
@@ -217,7 +218,7 @@ unit_tests: all
 	$(Q)scripts/run_tests.sh --unit-only $(TEST_PROGS)
 
 run_tests: all
-	$(Q)KDIR=$(KDIR) KTSTR=$(PROG) scripts/run_tests.sh $(TEST_PROGS)
+	$(Q)KDIR=$(KDIR) O=$(O) KTSTR=$(PROG) scripts/run_tests.sh $(TEST_PROGS)
 
 bench: all
 	$(Q)KDIR=$(KDIR) KTSTR=$(PROG) bench/boot.sh

@@ -54,6 +54,14 @@ kvm_problem() {
 	esac
 }
 
+[ -x "$KTSTR" ] || { echo "run_vmtests.sh: $KTSTR not built (make)" >&2; exit $ksft_fail; }
+# The kernel is built (or found in the cache) here, never inside the
+# emulated host, where a build would take hours.
+if [ -z "$kernel" ]; then
+	kernel=$(KDIR=${KDIR:-} "$here/scripts/kernel.sh" default) || exit $ksft_fail
+fi
+export KTSTR_KERNEL=$kernel
+
 if [ "${KTSTR_EMULATED_HOST:-}" != 1 ]; then
 	why=$(kvm_problem)
 	[ "${KTSTR_EMULATE:-}" != 1 ] || why=${why:-KTSTR_EMULATE=1}
@@ -72,10 +80,6 @@ if [ "${KTSTR_EMULATED_HOST:-}" != 1 ]; then
 	fi
 fi
 
-[ -x "$KTSTR" ] || { echo "run_vmtests.sh: $KTSTR not built (make)" >&2; exit $ksft_fail; }
-if [ -z "$kernel" ]; then
-	kernel=$(KDIR=${KDIR:-} "$here/scripts/kernel.sh" build) || exit $ksft_fail
-fi
 
 # Tests of the selected categories, in `ktstr list` order.
 names=()

@@ -5,6 +5,9 @@
 # cached under ${XDG_CACHE_HOME:-~/.cache}/ktstr/kernels/, keyed by a hash of
 # (kernel source version, config fragment, arch).
 #
+#   kernel.sh default        the kernel to test: in a kernel tree its freshly
+#                            built image (under O= if set), checked against
+#                            'config'; else 'build'
 #   kernel.sh build          build unless cached; prints the image path
 #   kernel.sh path           prints the cached image path, fails if not built
 #   kernel.sh check IMAGE    checks the .config next to a built tree's IMAGE
@@ -102,15 +105,19 @@ cmd_path() {
 	echo "$out"
 }
 
-# A built tree keeps .config at its top: $1 is <tree>/arch/<arch>/boot/<image>.
+# A built tree keeps .config at its top ($1 is <top>/arch/<arch>/boot/<image>);
+# a cached kernel keeps it as 'config' next to the image.
 cmd_check() {
 	local img=${1:?usage: kernel.sh check IMAGE} top
 	[ -f "$img" ] || die "kernel image $img not found"
 	top=$(cd "$(dirname "$img")/../../.." && pwd)
-	[ -f "$top/.config" ] || top=$(dirname "$img")
-	[ -f "$top/.config" ] || top=$(dirname "$img") && [ -f "$top/config" ] &&
-		{ check_config "$top/config"; return; }
-	check_config "$top/.config"
+	if [ -f "$top/.config" ]; then
+		check_config "$top/.config"
+	elif [ -f "$(dirname "$img")/config" ]; then
+		check_config "$(dirname "$img")/config"
+	else
+		die "no .config found for $img"
+	fi
 }
 
 cmd_list() {
@@ -121,11 +128,29 @@ cmd_list() {
 	done
 }
 
+# In a kernel tree (ktstr at tools/testing/ktstr, no KDIR elsewhere), the
+# tree's own image is what the developer just built: use it, if its .config
+# has everything 'config' asks for.
+cmd_default() {
+	local kdir tree img
+	kdir=$(ktstr_kdir)
+	tree=$(cd "$KTSTR_ROOT/../../.." 2>/dev/null && pwd)
+	if [ "$kdir" = "$tree" ]; then
+		img=${O:-$kdir}/$IMAGE
+		[ -f "$img" ] || die "no $img: build the kernel tree first (with 'config' merged), or 'make kernel'"
+		cmd_check "$img" || die "$img lacks options ktstr needs: merge 'config' (scripts/kconfig/merge_config.sh) and rebuild"
+		echo "$img"
+		return
+	fi
+	cmd_build
+}
+
 case ${1:-} in
+default) cmd_default ;;
 build) cmd_build ;;
 path) cmd_path ;;
 check) cmd_check "${2:-}" ;;
 list) cmd_list ;;
 clean) rm -rf "$KTSTR_CACHE/kernels" "$KTSTR_CACHE/build"; info "removed cached kernels" ;;
-*) die "usage: kernel.sh build|path|check IMAGE|list|clean" ;;
+*) die "usage: kernel.sh default|build|path|check IMAGE|list|clean" ;;
 esac
