@@ -93,7 +93,7 @@ static int parse_range(const char **s, struct cpuset *set)
 	return 0;
 }
 
-int cpulist_parse(const char *s, struct cpuset *set)
+int cpuset_parse(const char *s, struct cpuset *set)
 {
 	int ret;
 
@@ -128,7 +128,7 @@ static int put_range(char *out, size_t len, size_t *off, bool first,
 	return 0;
 }
 
-int cpulist_format(const struct cpuset *set, char *out, size_t len)
+int cpuset_format(const struct cpuset *set, char *out, size_t len)
 {
 	unsigned int a, b;
 	size_t off = 0;
@@ -263,5 +263,5 @@ int sysfs_read_cpulist(const char *path, struct cpuset *set)
 	char s[4096];
 	int ret = sysfs_read(path, s, sizeof(s));
 
-	return ret ? ret : cpulist_parse(s, set);
+	return ret ? ret : cpuset_parse(s, set);
 }

@@ -35,9 +35,9 @@ unsigned int cpuset_count(const struct cpuset *s);
  * newline allowed, "" or "\n" = empty set). Returns 0, -EINVAL on
  * malformed text, -ERANGE on a number >= CPUSET_MAX.
  */
-int cpulist_parse(const char *s, struct cpuset *set);
+int cpuset_parse(const char *s, struct cpuset *set);
 /* Formats like the kernel's "%*pbl": "0-3,8-11". Returns 0 or -ENOSPC. */
-int cpulist_format(const struct cpuset *set, char *out, size_t len);
+int cpuset_format(const struct cpuset *set, char *out, size_t len);
 
 /* Parses one decimal number, optionally negative and newline-ended. */
 int sysfs_parse_long(const char *s, long *v);

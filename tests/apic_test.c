@@ -318,7 +318,7 @@ TEST(cpuid_amd_leaves)
 	ASSERT_NE(NULL, e);
 	EXPECT_EQ(13, e->eax);
 	EXPECT_EQ(1 << 8 | 2, e->ebx);	/* 2 threads/core; die 1 core 0 */
-	EXPECT_EQ(1, e->ecx);		/* node (package) 1, 1 per socket */
+	EXPECT_EQ(1 << 8 | 3, e->ecx);	/* node = LLC 3, 2 dies per package */
 	e = leaf(_metadata, c, 0x80000008, 0);
 	EXPECT_EQ(3 << 12 | 7, e->ecx);	/* ApicIdSize 3, NC 8 - 1 */
 	EXPECT_EQ(3, (leaf(_metadata, c, 0x8000001d, 3)->eax >> 14) & 0xfff);

@@ -31,6 +31,8 @@ struct topo_ids {
 	uint32_t core_cpus;	/* logical CPUs per core */
 	uint32_t die_cpus;	/* logical CPUs per die (LLC) */
 	uint32_t pkg_cpus;	/* logical CPUs in this vCPU's package */
+	uint32_t llc;		/* global LLC (die) index */
+	uint32_t pkg_dies;	/* LLCs in this vCPU's package */
 };
 
 static void topo_ids(const struct topology *t, uint32_t cpu,
@@ -50,6 +52,8 @@ static void topo_ids(const struct topology *t, uint32_t cpu,
 	ids->core_cpus = t->threads_per_core;
 	ids->die_cpus = t->threads_per_core * t->cores_per_llc;
 	ids->pkg_cpus = ids->die_cpus * llcs;
+	ids->llc = c.llc;
+	ids->pkg_dies = llcs;
 }
 
 struct kvm_cpuid_entry2 *cpuid_topo_find(struct kvm_cpuid2 *cpuid,
@@ -287,7 +291,11 @@ static int patch_amd(struct kvm_cpuid2 **cpuid, const struct topo_ids *ids)
 		e->eax = ids->x2apic_id;
 		e->ebx = ((ids->core_cpus - 1) & 0xff) << 8 |
 			 (ids->core_in_pkg & 0xff);
-		e->ecx = ids->pkg & 0xff;
+		/*
+		 * Node = die = LLC: family < 0x17 takes the LLC ID from it
+		 * (cacheinfo_amd_init_llc_id()).
+		 */
+		e->ecx = (ids->llc & 0xff) | ((ids->pkg_dies - 1) & 7) << 8;
 		e->edx = 0;
 	}
 	e = nomem ? NULL : ext_leaf(cpuid, 0x80000008, &nomem);
@@ -298,6 +306,57 @@ static int patch_amd(struct kvm_cpuid2 **cpuid, const struct topo_ids *ids)
 		e->ecx |= (ids->l.pkg_shift & 0xfU) << 12 | nc;
 	}
 	return nomem ? -ENOMEM : 0;
+}
+
+#define CPUID_EXT1_ECX_TOPOEXT	(1U << 22)
+
+/* One 0x8000001d subleaf; sharing is set later by patch_cache_leaves(). */
+static void amd_cache_leaf(struct kvm_cpuid_entry2 *e, uint32_t type,
+			   uint32_t level, uint32_t size_kb, uint32_t ways)
+{
+	const uint32_t line = 64;
+
+	e->eax = type | level << 5 | 1U << 8;
+	e->ebx = (line - 1) | (ways - 1) << 22;
+	e->ecx = size_kb * 1024 / (ways * line) - 1;
+	e->edx = 0;
+}
+
+/*
+ * Without TOPOEXT Linux derives caches from 0x80000005/6 (amd_cpuid4())
+ * and finds no LLC ID at all (llc_id stays BAD_APICID, so no MC domain);
+ * some KVMs return 0x80000005 as zero, which kills cacheinfo entirely.
+ * Publish TOPOEXT with 0x8000001d (L1d, L1i, L2, L3) like QEMU's topoext.
+ */
+static int synth_amd_topoext(struct kvm_cpuid2 **cpuid)
+{
+	static const uint32_t lv[4][4] = {	/* type, level, KiB, ways */
+		{ 1, 1, 32, 8 }, { 2, 1, 32, 8 }, { 3, 2, 512, 8 },
+		{ 3, 3, 16384, 16 },
+	};
+	struct kvm_cpuid_entry2 *e1 = cpuid_topo_find(*cpuid, 0x80000001, 0);
+	struct kvm_cpuid_entry2 *e;
+	uint32_t i;
+
+	if (!e1 || (e1->ecx & CPUID_EXT1_ECX_TOPOEXT))
+		return 0;
+	e = cpuid_topo_find(*cpuid, 0x80000000, 0);
+	if (!e)
+		return 0;
+	if (e->eax < 0x8000001e)
+		e->eax = 0x8000001e;
+	cpuid_strip(*cpuid, 0x8000001d);
+	for (i = 0; i <= 4; i++) {
+		e = cpuid_append(cpuid, 0x8000001d, i,
+				 KVM_CPUID_FLAG_SIGNIFCANT_INDEX);
+		if (!e)
+			return -ENOMEM;
+		if (i < 4)
+			amd_cache_leaf(e, lv[i][0], lv[i][1], lv[i][2], lv[i][3]);
+	}
+	e = cpuid_topo_find(*cpuid, 0x80000001, 0);
+	e->ecx |= CPUID_EXT1_ECX_TOPOEXT;
+	return 0;
 }
 
 int cpuid_topo_apply(struct kvm_cpuid2 **cpuid, const struct topology *t,
@@ -312,6 +371,8 @@ int cpuid_topo_apply(struct kvm_cpuid2 **cpuid, const struct topology *t,
 	vendor = cpuid_topo_vendor(*cpuid);
 	topo_ids(t, cpu, &ids);
 	patch_leaf1(*cpuid, &ids);
+	if (vendor == CPUID_VENDOR_AMD && synth_amd_topoext(cpuid))
+		return -ENOMEM;
 	if (vendor == CPUID_VENDOR_AMD)
 		patch_cache_leaves(*cpuid, 0x8000001d, &ids);
 	else
