@@ -23,6 +23,7 @@
 
 #define DEFAULT_TIMEOUT_MS	60000
 #define CONSOLE_TAIL_LINES	30
+#define WATCHDOG_MARGIN_NS	(2ULL * 1000000000)
 
 /* Newest bzImage under the cache's kernels/ (scripts/kernel.sh build). */
 static char *cached_kernel(void)
@@ -158,6 +159,10 @@ struct test_run {
 	struct buf diag;
 	struct buf json;		/* extra JSON members, or empty */
 	double wall_s;
+	double setup_ms, pid1_ms;	/* since the VMM started */
+	double pid1_proc_ms;		/* PID 1 since the process started */
+	double cpu_ms;			/* CPU time before the first KVM_RUN */
+	uint64_t vmm_rss;		/* peak RSS less guest RAM */
 };
 
 /*
@@ -222,9 +227,9 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 				  o->topology ? o->topology : "-");
 	if (vmm_run(&cfg, &out, err, sizeof(err))) {
 		tr->verdict = KTSTR_ERROR;
+		snprintf(tr->msg, sizeof(tr->msg), "%s", err);
 		if (out.tune.perf_status != PERF_OK)
 			perf_refused(&out, err, tr);
-		snprintf(tr->msg, sizeof(tr->msg), "%s", err);
 		free((char *)cfg.init_args);
 		free((char *)cfg.cmdline_extra);
 		vmm_outcome_free(&out);
@@ -249,6 +254,14 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	if (tr->verdict == KTSTR_PASS && t->host_check &&
 	    t->expect == KTSTR_EXPECT_PASS)
 		tr->verdict = t->host_check(&log, tr->msg, sizeof(tr->msg));
+	/* The watchdog must stop a hung guest at its deadline, not later. */
+	if (out.exit_kind == VM_EXIT_TIMEOUT &&
+	    out.run_ns > cfg.timeout_ms * 1000000ULL + WATCHDOG_MARGIN_NS) {
+		tr->verdict = KTSTR_FAIL;
+		snprintf(tr->msg, sizeof(tr->msg),
+			 "watchdog stopped the guest %.1f s after its first KVM_RUN, deadline %.1f s",
+			 out.run_ns / 1e9, cfg.timeout_ms / 1e3);
+	}
 	host_checks(t, &out, tr);
 	if (threads > 0 && nr_threads() != threads) {
 		tr->verdict = KTSTR_FAIL;
@@ -259,6 +272,14 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	buf_printf(&tr->diag, "vm: %s (%s), %.2f s wall, %llu exits\n",
 		   vm_exit_kind_name(out.exit_kind), out.exit_msg, tr->wall_s,
 		   (unsigned long long)out.exits);
+	tr->setup_ms = out.setup_ns / 1e6;
+	tr->pid1_ms = out.pid1_ns ? (out.pid1_ns - out.start_ns) / 1e6 : 0;
+	tr->pid1_proc_ms = out.pid1_ns / 1e6;
+	tr->cpu_ms = out.cpu_before_run_ns / 1e6;
+	tr->vmm_rss = out.peak_rss > out.guest_rss ? out.peak_rss - out.guest_rss : 0;
+	buf_printf(&tr->diag, "vmm: ready in %.1f ms (%.1f ms CPU), PID 1 at %.0f ms, VMM RSS %.1f MiB besides %.1f MiB of guest RAM\n",
+		   tr->setup_ms, out.cpu_before_run_ns / 1e6, tr->pid1_ms,
+		   tr->vmm_rss / 1048576.0, out.guest_rss / 1048576.0);
 	buf_printf(&tr->diag, "result via %s; data channel: %llu frame(s)%s%s\n",
 		   res ? "virtio data channel" : "COM2",
 		   (unsigned long long)log.stats.frames,
@@ -303,8 +324,10 @@ static void json_result(FILE *f, bool first, const struct ktstr_test *t,
 	json_string(f, t->name);
 	fprintf(f, ", \"category\": ");
 	json_string(f, t->category);
-	fprintf(f, ", \"verdict\": \"%s\", \"wall_s\": %.3f, \"message\": ",
-		ktstr_verdict_name(tr->verdict), tr->wall_s);
+	fprintf(f, ", \"verdict\": \"%s\", \"wall_s\": %.3f, \"setup_ms\": %.1f, \"pid1_ms\": %.1f, \"pid1_since_start_ms\": %.1f, \"cpu_before_run_ms\": %.1f, \"vmm_rss\": %llu, \"message\": ",
+		ktstr_verdict_name(tr->verdict), tr->wall_s, tr->setup_ms,
+		tr->pid1_ms, tr->pid1_proc_ms, tr->cpu_ms,
+		(unsigned long long)tr->vmm_rss);
 	json_string(f, tr->msg);
 	if (tr->json.len)
 		fprintf(f, ", %.*s", (int)tr->json.len, (char *)tr->json.data);

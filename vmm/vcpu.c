@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmm/vm.h"
@@ -120,17 +121,46 @@ static bool vcpu_handle_exit(struct vcpu *v)
 	}
 }
 
+/* On CPU and runnable-but-waiting time of the calling thread, so far. */
+static void thread_schedstat(struct vcpu *v)
+{
+	unsigned long long run = 0, wait = 0;
+	FILE *f = fopen("/proc/thread-self/schedstat", "r");
+	struct timespec ts;
+
+	if (f && fscanf(f, "%llu %llu", &run, &wait) == 2) {
+		v->host_run_ns = run;
+		v->host_wait_ns = wait;
+	} else if (!clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)) {
+		v->host_run_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	}
+	if (f)
+		fclose(f);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
 	char name[16];
+	int r;
 
 	snprintf(name, sizeof(name), "ktstr-vcpu%d", v->id);
 	pthread_setname_np(pthread_self(), name);
+	v->tid = gettid();
+	r = vm->vcpu_thread_hook ? vm->vcpu_thread_hook(v, vm->hook_opaque) : 0;
+	if (r)
+		vm_request_stop(vm, VM_EXIT_ERROR,
+				"vCPU %d: host placement failed: %s", v->id,
+				strerror(-r));
 	while (!vm_stopping(vm)) {
-		if (v->id == 0 && !vm->t_first_run_ns)
+		if (v->id == 0 && !vm->t_first_run_ns) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+			vm->cpu_before_run_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 			vm->t_first_run_ns = now_ns();
+		}
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -141,6 +171,10 @@ static void *vcpu_thread(void *arg)
 		if (!vcpu_handle_exit(v))
 			break;
 	}
+	thread_schedstat(v);
+	pthread_mutex_lock(&vm->lock);
+	v->started = false;
+	pthread_mutex_unlock(&vm->lock);
 	return NULL;
 }
 
@@ -151,6 +185,8 @@ static void *watchdog_thread(void *arg)
 	uint64_t deadline = vm->deadline_ns;
 
 	pthread_setname_np(pthread_self(), "ktstr-watchdog");
+	if (vm->service_thread_hook)
+		vm->service_thread_hook(vm->hook_opaque);
 	while (!vm_stopping(vm)) {
 		if (host_signal) {
 			vm_request_stop(vm, VM_EXIT_SIGNAL, "host signal %d",
@@ -184,9 +220,11 @@ void vm_run(struct vm *vm, uint64_t deadline_ns)
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 
+		pthread_mutex_lock(&vm->lock);
 		if (pthread_create(&v->thread, NULL, vcpu_thread, v))
 			die("cannot start vCPU thread %d", i);
-		__atomic_store_n(&v->started, true, __ATOMIC_RELEASE);
+		v->started = true;
+		pthread_mutex_unlock(&vm->lock);
 	}
 	for (i = 0; i < vm->nr_vcpus; i++)
 		pthread_join(vm->vcpus[i].thread, NULL);

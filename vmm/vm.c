@@ -13,7 +13,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "vmm/perf.h"
 #include "vmm/vm.h"
+
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB	(21 << MAP_HUGE_SHIFT)
+#endif
+#define HUGETLB_2M	(2ULL << 20)
 
 static const char *const exit_kind_names[] = {
 	[VM_EXIT_NONE] = "running",
@@ -67,6 +73,40 @@ void vm_require_cap(struct vm *vm, long cap, const char *name)
 }
 
 /*
+ * Performance mode: 2 MiB hugetlb pages (reserved at mmap, so a shortage
+ * shows here and falls back to regular pages) bound strictly to the host
+ * nodes of the vCPUs of guest node @node.
+ */
+static void *ram_map(struct vm *vm, uint64_t size, int node)
+{
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+	void *hva = MAP_FAILED;
+	int r;
+
+	if (vm->ram_hugetlb) {
+		if (!(size & (HUGETLB_2M - 1)))
+			hva = mmap(NULL, size, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+				   MAP_HUGE_2MB, -1, 0);
+		/* Cleared: the caller reports regular pages. */
+		if (hva == MAP_FAILED)
+			vm->ram_hugetlb = false;
+	}
+	if (hva == MAP_FAILED)
+		hva = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0);
+	if (hva == MAP_FAILED || !vm->ram_node_mask || node < 0 ||
+	    node >= vm->ram_nr_nodes || !vm->ram_node_mask[node])
+		return hva;
+	r = perf_mbind(hva, size, vm->ram_node_mask[node]);
+	if (r) {
+		munmap(hva, size);
+		errno = -r;
+		return MAP_FAILED;
+	}
+	return hva;
+}
+
+/*
  * One anonymous mapping and one memslot per region; transparent hugepages
  * when the host has them, so a NUMA node's range is backed by 2M pages.
  */
@@ -78,8 +118,7 @@ int vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size, int node)
 
 	if (vm->nr_regions == VM_MAX_REGIONS)
 		return -ENOSPC;
-	hva = mmap(NULL, size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	hva = ram_map(vm, size, node);
 	if (hva == MAP_FAILED)
 		return -errno;
 	//madvise(hva, size, MADV_HUGEPAGE);
@@ -183,7 +222,10 @@ bool vm_stopping(struct vm *vm)
 	return __atomic_load_n(&vm->exit_kind, __ATOMIC_ACQUIRE) != VM_EXIT_NONE;
 }
 
-/* SIGUSR1 interrupts KVM_RUN (immediate_exit is set first). */
+/*
+ * SIGUSR1 interrupts KVM_RUN (immediate_exit is set first). Only threads
+ * still running get it: pthread_kill() on an ended thread is undefined.
+ */
 static void kick_vcpus(struct vm *vm)
 {
 	int i;
@@ -211,8 +253,9 @@ void vm_request_stop(struct vm *vm, enum vm_exit_kind kind,
 		va_end(ap);
 		__atomic_store_n(&vm->exit_kind, kind, __ATOMIC_RELEASE);
 	}
-	pthread_mutex_unlock(&vm->lock);
+	/* Under the lock: a vCPU thread clears ->started there as it ends. */
 	kick_vcpus(vm);
+	pthread_mutex_unlock(&vm->lock);
 }
 
 void vm_destroy(struct vm *vm)

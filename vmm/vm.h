@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "util/util.h"
 
@@ -65,8 +66,21 @@ struct vm {
 	enum vm_exit_kind exit_kind;
 	char exit_msg[1024];
 	uint64_t t_start_ns, t_first_run_ns;
+	uint64_t cpu_before_run_ns;	/* process CPU time then */
 	uint64_t deadline_ns;		/* CLOCK_MONOTONIC, 0: none */
 	void *arch;			/* vm_arch private */
+	/*
+	 * Host placement (vmm/perf.c, vmm/budget.c): run on each vCPU thread
+	 * before its first KVM_RUN (nonzero stops the VM) and on the watchdog.
+	 */
+	int (*vcpu_thread_hook)(struct vcpu *v, void *opaque);
+	void (*service_thread_hook)(void *opaque);
+	void *hook_opaque;
+	bool realtime_hint;		/* x86: KVM_HINTS_REALTIME in CPUID */
+	bool hlt_exits_disabled;	/* KVM_CAP_X86_DISABLE_EXITS HLT */
+	bool ram_hugetlb;		/* back RAM with 2 MiB hugetlb pages */
+	const uint64_t *ram_node_mask;	/* per guest node: host nodes, or NULL */
+	int ram_nr_nodes;
 };
 
 struct vcpu {
@@ -77,6 +91,9 @@ struct vcpu {
 	pthread_t thread;
 	bool started;
 	uint64_t exits;
+	pid_t tid;			/* host thread, once started */
+	/* The thread's schedstat when it ended: on CPU, runnable waiting. */
+	uint64_t host_run_ns, host_wait_ns;
 };
 
 /* vm.c */

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* One VM run: files in, VM built, guest run to its end, output collected. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "virtio/console.h"
@@ -14,6 +17,7 @@ struct sink {
 	struct buf *buf;
 	int fd;
 	pthread_mutex_t lock;
+	uint64_t first_ns;		/* when the first byte came */
 };
 
 static void sink_out(void *opaque, const uint8_t *data, size_t len)
@@ -21,6 +25,8 @@ static void sink_out(void *opaque, const uint8_t *data, size_t len)
 	struct sink *s = opaque;
 
 	pthread_mutex_lock(&s->lock);
+	if (!s->first_ns)
+		s->first_ns = now_ns();
 	buf_put(s->buf, data, len);
 	if (s->fd >= 0 && write(s->fd, data, len) < 0)
 		s->fd = -1;
@@ -83,15 +89,74 @@ static void input_stop(struct input_fwd *in)
 	pthread_join(in->thread, NULL);
 }
 
-static int read_input(const char *what, const char *path, struct buf *b,
-		      char *err, size_t errlen)
+/* Peak RSS of the process and how much of it is guest RAM (for bench). */
+static void vmm_measure_rss(struct vm *vm, struct vmm_outcome *out)
 {
-	int r = read_file(path, b);
+	struct buf b = {};
+	const char *p;
+	int i;
 
-	if (r)
-		snprintf(err, errlen, "cannot read %s %s: %s", what, path,
-			 strerror(-r));
-	return r;
+	if (!read_file("/proc/self/status", &b)) {
+		buf_putc(&b, 0);
+		p = strstr((char *)b.data, "VmHWM:");
+		if (p)
+			out->peak_rss = strtoull(p + 6, NULL, 10) << 10;
+	}
+	buf_free(&b);
+	for (i = 0; i < vm->nr_regions; i++) {
+		struct mem_region *m = &vm->regions[i];
+		size_t pages = m->size >> 12, j;
+		unsigned char *vec = xmalloc(pages);
+
+		if (!mincore(m->hva, m->size, vec))
+			for (j = 0; j < pages; j++)
+				out->guest_rss += (vec[j] & 1) << 12;
+		free(vec);
+	}
+}
+
+/*
+ * Opens the kernel and initramfs and reads only the kernel's head: the
+ * rest goes straight from the files into guest RAM, never through the
+ * VMM's heap.
+ */
+static int open_inputs(const struct vmm_config *cfg, struct vmm_boot_files *f,
+		       uint8_t *head, char *err, size_t errlen)
+{
+	const char *paths[2] = { cfg->kernel, cfg->initrd };
+	int *fds[2] = { &f->kernel_fd, &f->initrd_fd };
+	uint64_t *sizes[2] = { &f->kernel_size, &f->initrd_size };
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 2 && paths[i]; i++) {
+		struct stat st;
+
+		*fds[i] = open(paths[i], O_RDONLY | O_CLOEXEC);
+		if (*fds[i] < 0 || fstat(*fds[i], &st)) {
+			snprintf(err, errlen, "cannot read %s %s: %s",
+				 i ? "initramfs" : "kernel", paths[i], strerror(errno));
+			return -errno;
+		}
+		*sizes[i] = st.st_size;
+	}
+	n = pread(f->kernel_fd, head, VMM_KERNEL_HEAD, 0);
+	if (n < 0) {
+		snprintf(err, errlen, "cannot read kernel %s: %s", cfg->kernel,
+			 strerror(errno));
+		return -errno;
+	}
+	f->kernel_head = head;
+	f->head_len = n;
+	return 0;
+}
+
+static void close_inputs(struct vmm_boot_files *f)
+{
+	if (f->kernel_fd >= 0)
+		close(f->kernel_fd);
+	if (f->initrd_fd >= 0)
+		close(f->initrd_fd);
 }
 
 static char *build_cmdline(const struct vmm_config *cfg,
@@ -115,14 +180,14 @@ static char *build_cmdline(const struct vmm_config *cfg,
 int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	    size_t errlen)
 {
-	struct buf kernel = {}, initrd = {};
+	struct vmm_boot_files f = { .kernel_fd = -1, .initrd_fd = -1 };
+	uint8_t *head = xmalloc(VMM_KERNEL_HEAD);
 	struct sink s1 = { &out->com1, cfg->console_fd, PTHREAD_MUTEX_INITIALIZER };
 	struct sink s2 = { &out->com2, cfg->com2_fd, PTHREAD_MUTEX_INITIALIZER };
 	struct con_sinks cs = { &out->data, &out->hvc, cfg->hvc_fd };
 	struct input_fwd in = { .fd = cfg->stdin_fd };
 	struct virtio_console *con = NULL;
 	struct serial com1, com2;
-	struct vmm_boot_files f;
 	struct vm *vm = NULL;
 	char *cmdline = NULL;
 	uint32_t *ids = NULL;
@@ -131,9 +196,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	int r;
 
 	memset(out, 0, sizeof(*out));
-	r = read_input("kernel", cfg->kernel, &kernel, err, errlen);
-	if (!r && cfg->initrd)
-		r = read_input("initramfs", cfg->initrd, &initrd, err, errlen);
+	out->start_ns = t0 - ktstr_start_ns;
+	r = open_inputs(cfg, &f, head, err, errlen);
 	if (!r)
 		r = tune_prepare(&tune, cfg->performance_mode, cfg->cpu_budget,
 				 &cfg->topo, &out->tune);
@@ -176,8 +240,6 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 		pr_warn("no virtio-console: results come back on COM2 only");
 	out->has_virtio_console = con;
 	cmdline = build_cmdline(cfg, con);
-	f = (struct vmm_boot_files){ kernel.data, initrd.data, kernel.len,
-				     initrd.len };
 	r = vm_arch_boot(vm, cfg, &f, cmdline, err, errlen);
 	if (r)
 		goto out;
@@ -185,6 +247,9 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	input_start(&in, con);
 	vm_run(vm, cfg->timeout_ms ? now_ns() + cfg->timeout_ms * 1000000ULL : 0);
 	out->run_ns = now_ns() - (vm->t_first_run_ns ? : t0);
+	out->pid1_ns = s2.first_ns ? s2.first_ns - ktstr_start_ns : 0;
+	out->cpu_before_run_ns = vm->cpu_before_run_ns;
+	vmm_measure_rss(vm, out);
 	out->exit_kind = vm->exit_kind;
 	snprintf(out->exit_msg, sizeof(out->exit_msg), "%s", vm->exit_msg);
 	if (out->exit_kind == VM_EXIT_TIMEOUT && ktstr_verbose) {
@@ -205,8 +270,8 @@ out:
 	tune_release(&tune, &out->tune);
 	free(ids);
 	free(cmdline);
-	buf_free(&kernel);
-	buf_free(&initrd);
+	close_inputs(&f);
+	free(head);
 	return r;
 }
 

@@ -36,7 +36,11 @@ struct vmm_outcome {
 	struct buf data;		/* virtio-console port 1: TLV stream */
 	struct buf hvc;			/* virtio-console port 0 */
 	bool has_virtio_console;
-	uint64_t setup_ns;		/* process-relative: VM ready to run */
+	uint64_t setup_ns;		/* vmm_run start to VM ready to run */
+	uint64_t start_ns;		/* process start to vmm_run start */
+	uint64_t pid1_ns;		/* process start to the first COM2 byte */
+	uint64_t cpu_before_run_ns;	/* process CPU time at first KVM_RUN */
+	uint64_t peak_rss, guest_rss;	/* bytes: VmHWM, guest RAM resident */
 	uint64_t run_ns;		/* first KVM_RUN to stop */
 	uint64_t exits;
 	struct tune_outcome tune;	/* perf/budget mode, vCPU telemetry */
@@ -49,9 +53,14 @@ void vmm_outcome_free(struct vmm_outcome *out);
 
 /* Arch: RAM, firmware tables, devices, kernel; called after the vCPUs exist. */
 struct vmm_boot_files {
-	const uint8_t *kernel, *initrd;
-	size_t kernel_size, initrd_size;
+	int kernel_fd, initrd_fd;	/* initrd_fd -1: none */
+	uint64_t kernel_size, initrd_size;
+	const uint8_t *kernel_head;	/* the first head_len bytes */
+	size_t head_len;
 };
+
+/* Bytes of the kernel read up front: the whole real-mode setup fits. */
+#define VMM_KERNEL_HEAD (64 * 1024)
 int vm_arch_setup_memory(struct vm *vm, const struct topology *topo);
 int vm_arch_boot(struct vm *vm, const struct vmm_config *cfg,
 		 const struct vmm_boot_files *f, const char *cmdline,

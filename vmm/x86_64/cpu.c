@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <linux/kvm.h>
+#include <asm/kvm_para.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -18,7 +19,8 @@
 #define APIC_MODE_NMI			0x4
 #define APIC_MODE_EXTINT		0x7
 
-static void set_hypervisor_bit(struct kvm_cpuid2 *c)
+static void set_cpuid_bits(struct kvm_cpuid2 *c, bool realtime,
+			   bool tsc_deadline)
 {
 	uint32_t i;
 
@@ -32,7 +34,25 @@ static void set_hypervisor_bit(struct kvm_cpuid2 *c)
 			 * PV EOI) and calibrates the TSC against the PIT.
 			 */
 			e->ecx |= 1U << 31;
+			/*
+			 * KVM emulates the TSC-deadline timer but leaves
+			 * the bit to userspace. Without it the guest
+			 * calibrates the LAPIC timer against the PIT, which
+			 * fails under nested emulation ("APIC timer disabled
+			 * due to verification failure"): no ticks, no CPU
+			 * time or steal accounting.
+			 */
+			if (tsc_deadline)
+				e->ecx |= 1U << 24;
 		}
+		/*
+		 * Dedicated cores (performance mode): the guest drops PV
+		 * yields and polls before halting. The KVM features leaf
+		 * itself (steal time, PV EOI, ...) passes through as KVM
+		 * supports it.
+		 */
+		if (e->function == KVM_CPUID_FEATURES && realtime)
+			e->edx |= 1U << KVM_HINTS_REALTIME;
 	}
 }
 
@@ -45,7 +65,8 @@ static int setup_cpuid(struct vcpu *v)
 	int r = 0;
 
 	memcpy(c, arch->cpuid, sz);
-	set_hypervisor_bit(c);
+	set_cpuid_bits(c, v->vm->realtime_hint,
+		       vm_check_cap(v->vm, KVM_CAP_TSC_DEADLINE_TIMER));
 	/* APIC IDs, cache sharing and 0xB/0x1F levels of the topology. */
 	r = cpuid_topo_apply(&c, arch->topo, v->id);
 	if (!r && ioctl(v->fd, KVM_SET_CPUID2, c) < 0)
@@ -143,4 +164,33 @@ void vcpu_arch_dump(struct vcpu *v, struct buf *out)
 		   r.rip, r.rsp, r.rflags, r.rax, r.rbx, r.rcx, r.rdx,
 		   r.rsi, r.rdi, r.rbp, s.cr0, s.cr2, s.cr3, s.cr4, s.efer,
 		   s.cs.selector, s.ss.selector);
+}
+
+/*
+ * What the guest itself sees as steal: the kvm_steal_time record that
+ * MSR_KVM_STEAL_TIME points at, in guest memory (untrusted, so looked up
+ * through the memslots and only read). -ENOENT while the guest has none.
+ */
+int vcpu_arch_guest_steal(struct vcpu *v, uint64_t *ns)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[1];
+	} m = {
+		.hdr.nmsrs = 1,
+		.e[0].index = MSR_KVM_STEAL_TIME,
+	};
+	uint64_t gpa;
+	void *st;
+
+	if (ioctl(v->fd, KVM_GET_MSRS, &m) != 1)
+		return -EIO;
+	if (!(m.e[0].data & KVM_MSR_ENABLED))
+		return -ENOENT;
+	gpa = m.e[0].data & ~63ULL;
+	st = vm_gpa_to_hva(v->vm, gpa, sizeof(struct kvm_steal_time));
+	if (!st)
+		return -EFAULT;
+	memcpy(ns, &((struct kvm_steal_time *)st)->steal, sizeof(*ns));
+	return 0;
 }

@@ -2,10 +2,12 @@
 /* x86_64 VM setup: TSS/identity map, in-kernel irqchip and PIT, CPUID. */
 #include <errno.h>
 #include <linux/kvm.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "vmm/perf.h"
 #include "vmm/vm.h"
 #include "vmm/x86_64/x86.h"
 
@@ -58,4 +60,33 @@ int vm_arch_init(struct vm *vm)
 	arch->cpuid = get_supported_cpuid(vm->kvm_fd);
 	x86_legacy_ports_init(vm);
 	return 0;
+}
+
+/*
+ * Dedicated cores make PAUSE and HLT exits pure overhead. KVM offers HLT
+ * only when the host's SMT-RSB mitigation allows it; PAUSE goes alone then.
+ * Must run before any vCPU exists.
+ */
+int vm_arch_perf_exits(struct vm *vm, char *note, size_t len)
+{
+	int allowed = vm_check_cap(vm, KVM_CAP_X86_DISABLE_EXITS);
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_DISABLE_EXITS };
+	int want = allowed & (KVM_X86_DISABLE_EXITS_PAUSE |
+			      KVM_X86_DISABLE_EXITS_HLT);
+
+	if (!want) {
+		snprintf(note, len, "KVM cannot disable PAUSE or HLT exits here (mask %#x)",
+			 allowed);
+		return 0;
+	}
+	cap.args[0] = want;
+	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+		return -errno;
+	vm->hlt_exits_disabled = want & KVM_X86_DISABLE_EXITS_HLT;
+	vm->realtime_hint = true;
+	snprintf(note, len, "exits disabled: PAUSE%s%s",
+		 vm->hlt_exits_disabled ? " HLT" : "",
+		 vm->hlt_exits_disabled ? "" :
+		 " (HLT refused by the host: SMT-RSB mitigation)");
+	return want;
 }

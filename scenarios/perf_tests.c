@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * "perf" category: budget-mode overcommit shows as guest steal time, the
+ * budget cpuset is applied and removed, performance mode either isolates
+ * the guest or skips visibly, and per-vCPU host telemetry is reported.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
+#include "scenarios/perf_tests.h"
+
+#define KVM_CPUID_FEATURES_LEAF	0x40000001
+#define KVM_FEATURE_STEAL_TIME_BIT	5
+#define KVM_HINTS_REALTIME_BIT	0
+
+/*
+ * Steal (USER_HZ ticks) of the aggregate "cpu" line of /proc/stat: user
+ * nice system idle iowait irq softirq STEAL ..., the 8th value.
+ */
+static int read_steal(uint64_t *steal)
+{
+	unsigned long long v[8];
+	FILE *f = fopen("/proc/stat", "r");
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n != 8)
+		return -EINVAL;
+	*steal = v[7];
+	return 0;
+}
+
+/* KVM's features (EAX) and hints (EDX) leaf; false off x86 or non-KVM. */
+static bool kvm_leaf(uint32_t *features, uint32_t *hints)
+{
+#if defined(__x86_64__)
+	uint32_t a, b, c, d;
+
+	__cpuid(0x40000000, a, b, c, d);
+	if (b != 0x4b4d564b || a < KVM_CPUID_FEATURES_LEAF)	/* "KVMK" */
+		return false;
+	__cpuid(KVM_CPUID_FEATURES_LEAF, a, b, c, d);
+	*features = a;
+	*hints = d;
+	return true;
+#else
+	return false;
+#endif
+}
+
+/* Keeps every vCPU busy for @ms: one pinned spinner per CPU. */
+static int spin_all(struct ktstr_ctx *ctx, uint32_t ms)
+{
+	uint32_t n = topology_nr_cpus(&ctx->topo), i;
+	pid_t pids[TOPO_MAX_CPUS];
+	int st, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			return ktstr_fail(ctx, "fork: %s", strerror(errno));
+		if (!pids[i]) {
+			cpu_set_t set;
+			uint64_t end = now_ns() + ms * 1000000ULL;
+
+			CPU_ZERO(&set);
+			CPU_SET(i, &set);
+			sched_setaffinity(0, sizeof(set), &set);
+			while (now_ns() < end)
+				;
+			_exit(0);
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (waitpid(pids[i], &st, 0) < 0 || !WIFEXITED(st))
+			bad++;
+	return bad ? ktstr_fail(ctx, "%d spinner(s) did not exit cleanly", bad)
+		   : KTSTR_PASS;
+}
+
+static int perf_steal_time(struct ktstr_ctx *ctx)
+{
+	uint32_t total = topology_nr_cpus(&ctx->topo), feat, hints;
+	uint64_t before, after;
+	int r;
+
+	if (total != 8)
+		return ktstr_fail(ctx, "test assumes 8 vCPUs (2 x 4 x 1); got %u",
+				  total);
+	if (kvm_leaf(&feat, &hints))
+		ktstr_diag(ctx, "KVM_FEATURE_STEAL_TIME %s",
+			   feat & (1U << KVM_FEATURE_STEAL_TIME_BIT) ?
+			   "offered" : "NOT offered");
+	if (read_steal(&before))
+		return ktstr_fail(ctx, "/proc/stat has no aggregate steal field");
+	/* 8 spinners, one per vCPU, held for the whole duration. */
+	r = spin_all(ctx, ctx->test->duration_ms);
+	if (r != KTSTR_PASS)
+		return r;
+	if (read_steal(&after))
+		return ktstr_fail(ctx, "/proc/stat has no aggregate steal field");
+	ktstr_diag(ctx, "guest steal %llu -> %llu ticks",
+		   (unsigned long long)before, (unsigned long long)after);
+	if (after <= before)
+		return ktstr_fail(ctx,
+			"expected guest steal to accrue under 4x cpu_budget overcommit (8 vCPUs masked to 2 host CPUs) but it did not advance: before=%llu after=%llu ticks. Possible causes: (1) the cpu_budget mask is not limiting the vCPU threads to the budget's host CPUs; (2) guest steal-time accounting (CONFIG_PARAVIRT_TIME_ACCOUNTING, a required ktstr guest config) is unavailable; (3) on aarch64, the host did not wire KVM PV stolen-time (KVM_ARM_VCPU_PVTIME_IPA), or the host kernel lacks CONFIG_SCHED_INFO, so steal cannot advance",
+			(unsigned long long)before, (unsigned long long)after);
+	return KTSTR_PASS;
+}
+KTSTR_TEST(perf_steal_time, .category = "perf",
+	   .description = "cpu_budget overcommit (8 vCPUs on 2 host CPUs) shows as guest steal time",
+	   .topology = "1n2l4c1t", .no_perf_mode = true, .cpu_budget = 2,
+	   .duration_ms = 5000, .timeout_ms = 300000);
+
+static int perf_budget_cpuset(struct ktstr_ctx *ctx)
+{
+	return spin_all(ctx, 1000);
+}
+KTSTR_TEST(perf_budget_cpuset, .category = "perf",
+	   .description = "cpu_budget = 1: the vCPU threads run in a host cpuset of 1 CPU, removed after the run",
+	   .topology = "1n1l2c1t", .no_perf_mode = true, .cpu_budget = 1,
+	   .duration_ms = 1000, .timeout_ms = 120000);
+
+static int perf_telemetry(struct ktstr_ctx *ctx)
+{
+	return spin_all(ctx, 1500);
+}
+KTSTR_TEST(perf_telemetry, .category = "perf",
+	   .description = "per-vCPU host telemetry (busy, steal, halted, exits) is reported and non-zero for a busy guest",
+	   .topology = "1n1l2c1t", .duration_ms = 1500, .timeout_ms = 120000);
+
+static int perf_mode_isolated(struct ktstr_ctx *ctx)
+{
+	uint32_t feat, hints;
+
+	if (!kvm_leaf(&feat, &hints))
+		return ktstr_fail(ctx, "no KVM CPUID leaves in the guest");
+	if (!(hints & (1U << KVM_HINTS_REALTIME_BIT)))
+		return ktstr_fail(ctx, "KVM_HINTS_REALTIME not set in CPUID 0x40000001 EDX (%#x)",
+				  hints);
+	return spin_all(ctx, 500);
+}
+KTSTR_TEST(perf_mode_isolated, .category = "perf",
+	   .description = "performance mode: pinned, RT, exits off, KVM_HINTS_REALTIME; skips as PerfModeUnavailable where the host can't",
+	   .topology = "1n1l2c1t", .performance_mode = true,
+	   .duration_ms = 500, .timeout_ms = 120000);
+
+static bool has_note(const struct vmm_outcome *out, const char *what)
+{
+	const struct buf *n = &out->tune.notes;
+
+	return n->len && memmem(n->data, n->len, what, strlen(what));
+}
+
+static int check_budget(const struct vmm_outcome *out, char *msg, size_t len)
+{
+	if (!out->tune.budget_mode) {
+		snprintf(msg, len, "budget mode was not used");
+		return KTSTR_FAIL;
+	}
+	if (!has_note(out, "confined to CPUs")) {
+		snprintf(msg, len, "vCPU threads were not checked against the budget");
+		return KTSTR_FAIL;
+	}
+	if (has_note(out, "in cpuset") && !has_note(out, "removed")) {
+		snprintf(msg, len, "the budget cpuset was not removed");
+		return KTSTR_FAIL;
+	}
+	return KTSTR_PASS;
+}
+
+static int check_telemetry(const struct vmm_outcome *out, char *msg,
+			   size_t len)
+{
+	const struct tune_outcome *o = &out->tune;
+	int i;
+
+	if (o->nr_vcpus != 2) {
+		snprintf(msg, len, "telemetry for %d vCPUs, expected 2", o->nr_vcpus);
+		return KTSTR_FAIL;
+	}
+	for (i = 0; i < o->nr_vcpus; i++) {
+		const struct vcpu_telemetry *t = &o->vcpus[i];
+
+		if (!t->busy_ns || !t->kvm_stats || !t->exits) {
+			snprintf(msg, len, "vCPU %d telemetry: busy %llu ns, exits %llu, KVM stats %s",
+				 i, (unsigned long long)t->busy_ns,
+				 (unsigned long long)t->exits,
+				 t->kvm_stats ? "read" : "unavailable");
+			return KTSTR_FAIL;
+		}
+	}
+	return KTSTR_PASS;
+}
+
+static int check_perf_mode(const struct vmm_outcome *out, char *msg,
+			   size_t len)
+{
+	if (!out->tune.performance_mode || !has_note(out, "exits disabled: PAUSE")) {
+		snprintf(msg, len, "performance mode ran without its exit suppression");
+		return KTSTR_FAIL;
+	}
+	return KTSTR_PASS;
+}
+
+int perf_outcome_check(const struct ktstr_test *t,
+		       const struct vmm_outcome *out, char *msg, size_t len)
+{
+	if (t->run == perf_budget_cpuset || t->run == perf_steal_time)
+		return check_budget(out, msg, len);
+	if (t->run == perf_telemetry)
+		return check_telemetry(out, msg, len);
+	if (t->run == perf_mode_isolated)
+		return check_perf_mode(out, msg, len);
+	return KTSTR_PASS;
+}

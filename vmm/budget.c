@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Budget mode: a host cpuset for the vCPU threads, and halt polling. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmm/budget.h"
+#include "vmm/hostinfo.h"
+#include "vmm/vm.h"
+
+static void note(struct budget *b, const char *fmt, ...) __printf(2, 3);
+static void note(struct budget *b, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&b->lock);
+	buf_printf(&b->notes, "%s\n", line);
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* cgroupfs files take one write(); no temporary file and rename. */
+static int cg_write(const char *dir, const char *file, const char *val)
+{
+	char *p = xasprintf("%s/%s", dir, file);
+	int fd = open(p, O_WRONLY | O_CLOEXEC), r = 0;
+	ssize_t n;
+
+	free(p);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	if (n != (ssize_t)strlen(val))
+		r = n < 0 ? -errno : -EIO;
+	close(fd);
+	return r;
+}
+
+static char *cg_read(const char *dir, const char *file)
+{
+	char *p = xasprintf("%s/%s", dir, file);
+	struct buf b = {};
+	int r = read_file(p, &b);
+
+	free(p);
+	if (r) {
+		buf_free(&b);
+		return NULL;
+	}
+	buf_putc(&b, 0);
+	return (char *)b.data;
+}
+
+/* Whether the space-separated @list holds @word. */
+static bool has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	const char *p = list;
+
+	while (list && (p = strstr(p, word))) {
+		if ((p == list || p[-1] == ' ') &&
+		    (p[n] == ' ' || p[n] == '\n' || !p[n]))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* The cgroup2 mount point from /proc/self/mountinfo, or NULL. */
+static char *cgroup2_mount(void)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[1024], mnt[512], *res = NULL;
+
+	while (f && !res && fgets(line, sizeof(line), f)) {
+		const char *sep = strstr(line, " - ");
+
+		if (sep && !strncmp(sep, " - cgroup2 ", 11) &&
+		    sscanf(line, "%*s %*s %*s %*s %511s", mnt) == 1)
+			res = xstrdup(mnt);
+	}
+	if (f)
+		fclose(f);
+	return res;
+}
+
+/* The VMM's own cgroup under @mount ("0::/path" of /proc/self/cgroup). */
+static char *own_cgroup(const char *mount)
+{
+	struct buf b = {};
+	char *p, *res = NULL;
+
+	if (read_file("/proc/self/cgroup", &b))
+		return NULL;
+	buf_putc(&b, 0);
+	p = strstr((char *)b.data, "0::");
+	if (p && (p == (char *)b.data || p[-1] == '\n')) {
+		p += 3;
+		p[strcspn(p, "\n")] = '\0';
+		res = xasprintf("%s%s", mount, strcmp(p, "/") ? p : "");
+	}
+	buf_free(&b);
+	return res;
+}
+
+static void pick_cpus(struct budget *b, uint32_t want)
+{
+	cpu_set_t allowed;
+	int cpus[CPU_SETSIZE], n = 0, i;
+
+	CPU_ZERO(&b->set);
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		CPU_SET(0, &allowed);
+	for (i = 0; i < CPU_SETSIZE && (uint32_t)n < want; i++)
+		if (CPU_ISSET(i, &allowed)) {
+			CPU_SET(i, &b->set);
+			cpus[n++] = i;
+		}
+	b->nr_cpus = n;
+	cpulist_format(cpus, n, b->cpus, sizeof(b->cpus));
+	if ((uint32_t)n < want)
+		note(b, "budget: cpu_budget %u capped to the %d usable host CPU(s)",
+		     want, n);
+}
+
+/* A threaded child of our cgroup, so only chosen threads move into it. */
+static int cgroup_prepare(struct budget *b, const char *mount, char *why,
+			  size_t len)
+{
+	char *ctl, *dir;
+	int r;
+
+	b->cg_parent = own_cgroup(mount);
+	ctl = b->cg_parent ? cg_read(b->cg_parent, "cgroup.controllers") : NULL;
+	if (!has_word(ctl, "cpuset")) {
+		snprintf(why, len, "cgroup2 %s has no cpuset controller",
+			 b->cg_parent ? : mount);
+		free(ctl);
+		return -EOPNOTSUPP;
+	}
+	free(ctl);
+	dir = xasprintf("%s/ktstr-%d-vcpus", b->cg_parent, getpid());
+	rmdir(dir);
+	if (mkdir(dir, 0755)) {
+		r = -errno;
+		snprintf(why, len, "cannot create %s: %s", dir, strerror(-r));
+		free(dir);
+		return r;
+	}
+	b->cg_dir = dir;
+	r = cg_write(dir, "cgroup.type", "threaded");
+	ctl = cg_read(b->cg_parent, "cgroup.subtree_control");
+	if (!r && !has_word(ctl, "cpuset")) {
+		r = cg_write(b->cg_parent, "cgroup.subtree_control", "+cpuset");
+		b->enabled_cpuset = !r;
+	}
+	free(ctl);
+	if (!r)
+		r = cg_write(dir, "cpuset.cpus", b->cpus);
+	if (r) {
+		snprintf(why, len, "cannot set up the cpuset %s: %s", dir,
+			 strerror(-r));
+		rmdir(dir);
+		free(dir);
+		b->cg_dir = NULL;
+	}
+	return r;
+}
+
+int budget_setup(struct budget *b, uint32_t want, const char *cg_mount)
+{
+	char *mount = cg_mount ? xstrdup(cg_mount) : cgroup2_mount();
+	char why[512];
+	int r;
+
+	memset(b, 0, sizeof(*b));
+	pthread_mutex_init(&b->lock, NULL);
+	pick_cpus(b, want ? want : 1);
+	r = mount ? cgroup_prepare(b, mount, why, sizeof(why)) : -ENOENT;
+	if (!mount)
+		snprintf(why, sizeof(why), "no cgroup2 mount");
+	if (r)
+		note(b, "budget: %s; vCPU threads limited with sched_setaffinity to CPUs %s instead",
+		     why, b->cpus);
+	else
+		note(b, "budget: vCPU threads in cpuset %s, CPUs %s",
+		     b->cg_dir, b->cpus);
+	free(mount);
+	return 0;
+}
+
+/* The calling thread's affinity is the budget; and its cgroup, if any. */
+static bool placed_right(struct budget *b)
+{
+	cpu_set_t now;
+	struct buf cg = {};
+	bool ok;
+
+	if (sched_getaffinity(0, sizeof(now), &now) || !CPU_EQUAL(&now, &b->set))
+		return false;
+	if (!b->cg_dir)
+		return true;
+	ok = !read_file("/proc/thread-self/cgroup", &cg);
+	buf_putc(&cg, 0);
+	ok = ok && strstr((char *)cg.data,
+			  strrchr(b->cg_dir, '/') + 1);
+	buf_free(&cg);
+	return ok;
+}
+
+int budget_vcpu_thread(struct budget *b, struct vcpu *v)
+{
+	char tid[32];
+	int r = -ENOENT;
+
+	snprintf(tid, sizeof(tid), "%d", v->tid);
+	if (b->cg_dir) {
+		r = cg_write(b->cg_dir, "cgroup.threads", tid);
+		if (r)
+			note(b, "budget: vCPU %d (tid %s) cannot join %s: %s; using sched_setaffinity",
+			     v->id, tid, b->cg_dir, strerror(-r));
+	}
+	if (r && sched_setaffinity(0, sizeof(b->set), &b->set))
+		r = -errno;
+	else
+		r = 0;
+	pthread_mutex_lock(&b->lock);
+	if (!r && placed_right(b))
+		b->verified++;
+	else
+		b->failed++;
+	b->placed += !r;
+	pthread_mutex_unlock(&b->lock);
+	return r;
+}
+
+/*
+ * A joined thread may still be leaving its cgroup (cgroup_exit() comes
+ * late in do_exit()): rmdir is retried for up to a second.
+ */
+int budget_teardown(struct budget *b)
+{
+	int i, r = 0;
+
+	if (!b->cg_dir)
+		return 0;
+	for (i = 0; i < 100; i++) {
+		r = rmdir(b->cg_dir) ? -errno : 0;
+		if (r != -EBUSY)
+			break;
+		usleep(10000);
+	}
+	if (r == -ENOENT)
+		r = 0;
+	if (r)
+		note(b, "budget: cannot remove %s: %s", b->cg_dir, strerror(-r));
+	else
+		note(b, "budget: cpuset %s removed", b->cg_dir);
+	/*
+	 * +cpuset stays in the parent's subtree_control: a concurrent run's
+	 * cpuset would lose its CPUs if we took it away.
+	 */
+	free(b->cg_dir);
+	b->cg_dir = NULL;
+	return r;
+}
+
+void budget_free(struct budget *b)
+{
+	free(b->cg_dir);
+	free(b->cg_parent);
+	buf_free(&b->notes);
+	pthread_mutex_destroy(&b->lock);
+	b->cg_dir = b->cg_parent = NULL;
+}
+
+uint64_t budget_halt_poll_ns(int nr_vcpus, int host_cpus)
+{
+	/* Polling burns the CPU another vCPU is waiting for. */
+	return nr_vcpus > host_cpus ? 0 : HALT_POLL_NS;
+}
+
+int vm_set_halt_poll(struct vm *vm, uint64_t ns)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_HALT_POLL,
+				      .args = { ns } };
+
+	if (!vm_check_cap(vm, KVM_CAP_HALT_POLL))
+		return -EOPNOTSUPP;
+	return ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0 ? -errno : 0;
+}
