@@ -3,11 +3,14 @@
  * ktstr: boot a kernel in ktstr's own KVM VMM with a declared topology and
  * run scheduler tests inside. The same binary is the guest's PID 1.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/shell.h"
@@ -15,6 +18,7 @@
 #include "scenarios/runner.h"
 #include "scenarios/tap.h"
 #include "vmm/topology.h"
+#include "vmm/vmm.h"
 #include "vmm/x86_64/apic.h"
 #include "vmm/x86_64/bzimage.h"
 
@@ -45,16 +49,18 @@ static int cmd_list(int argc, char **argv)
 /* A wrong --kernel is one clear line before any VM is built. */
 static void check_kernel(const char *path)
 {
-	struct buf b = {};
+	uint8_t *head = xzalloc(VMM_KERNEL_HEAD);
 	struct bzimage bz;
+	struct stat st;
 	char err[256];
-	int r = read_file(path, &b);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (r)
-		die("kernel %s: %s", path, strerror(-r));
-	if (bzimage_parse(b.data, b.len, &bz, err, sizeof(err)))
+	if (fd < 0 || fstat(fd, &st) || pread(fd, head, VMM_KERNEL_HEAD, 0) < 0)
+		die("kernel %s: %s", path, strerror(errno));
+	if (bzimage_parse(head, st.st_size, &bz, err, sizeof(err)))
 		die("kernel %s: %s", path, err);
-	buf_free(&b);
+	close(fd);
+	free(head);
 }
 
 static int cmd_run(int argc, char **argv)

@@ -12,6 +12,12 @@
 #include "util/util.h"
 
 int ktstr_verbose;
+uint64_t ktstr_start_ns;
+
+static void __attribute__((constructor)) record_start(void)
+{
+	ktstr_start_ns = now_ns();
+}
 
 static void vmsg(const char *level, const char *fmt, va_list ap)
 {

@@ -58,6 +58,7 @@ int mkdir_p(const char *path, unsigned int mode);
 const char *ktstr_cache_dir(void);
 
 uint64_t now_ns(void);		/* CLOCK_MONOTONIC */
+extern uint64_t ktstr_start_ns;	/* now_ns() when the process started */
 /* Parses "512", "64M", "2G" into bytes; -EINVAL on garbage. */
 int parse_size(const char *s, uint64_t *out);
 

@@ -9,6 +9,7 @@
 #include <linux/kvm.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "vmm/vm.h"
 #include "vmm/x86_64/bzimage.h"
@@ -98,6 +99,28 @@ static int copy_to_guest(struct vm *vm, uint64_t gpa, const void *p,
 	return 0;
 }
 
+/* File bytes [off, off+len) straight into guest RAM at @gpa. */
+static int file_to_guest(struct vm *vm, uint64_t gpa, int fd, uint64_t off,
+			 uint64_t len)
+{
+	uint8_t *dst = vm_gpa_to_hva(vm, gpa, len);
+
+	if (!dst)
+		return -EFAULT;
+	while (len) {
+		ssize_t n = pread(fd, dst, len, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		dst += n;
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
 int x86_boot_linux(struct vm *vm, const struct x86_boot *b, char *err,
 		   size_t errlen)
 {
@@ -108,15 +131,19 @@ int x86_boot_linux(struct vm *vm, const struct x86_boot *b, char *err,
 	size_t cmdlen = strlen(b->cmdline) + 1;
 	int r;
 
-	r = bzimage_parse(b->kernel, b->kernel_size, &bz, err, errlen);
+	r = bzimage_parse(b->kernel_head, b->kernel_size, &bz, err, errlen);
 	if (r)
 		return r;
+	if (bz.setup_size > b->head_len) {
+		snprintf(err, errlen, "setup of %u bytes is larger than read", bz.setup_size);
+		return -ENOEXEC;
+	}
 	if (cmdlen > X86_CMDLINE_MAX || cmdlen > bz.hdr->cmdline_size + 1u) {
 		snprintf(err, errlen, "command line of %zu bytes exceeds the kernel's %u",
 			 cmdlen, bz.hdr->cmdline_size);
 		return -E2BIG;
 	}
-	if (copy_to_guest(vm, X86_KERNEL_GPA, bz.data + bz.setup_size,
+	if (file_to_guest(vm, X86_KERNEL_GPA, b->kernel_fd, bz.setup_size,
 			  bz.size - bz.setup_size)) {
 		snprintf(err, errlen, "kernel of %zu bytes does not fit in guest RAM",
 			 bz.size);
@@ -126,7 +153,7 @@ int x86_boot_linux(struct vm *vm, const struct x86_boot *b, char *err,
 		/* Above the kernel's init_size, below initrd_addr_max. */
 		initrd_gpa = x86_initrd_addr(&bz, &low, b->initrd_size);
 		if (!initrd_gpa ||
-		    copy_to_guest(vm, initrd_gpa, b->initrd, b->initrd_size)) {
+		    file_to_guest(vm, initrd_gpa, b->initrd_fd, 0, b->initrd_size)) {
 			snprintf(err, errlen, "initramfs of %zu bytes does not fit in the first %llu MiB of guest RAM",
 				 b->initrd_size, (unsigned long long)(low.size >> 20));
 			return -ENOMEM;

@@ -132,10 +132,12 @@ int vm_arch_boot(struct vm *vm, const struct vmm_config *cfg,
 	if (build_firmware_tables(vm, &cfg->topo, &rsdp, err, errlen))
 		return -EINVAL;
 	return x86_boot_linux(vm, &(struct x86_boot){
-				.kernel = f->kernel,
+				.kernel_fd = f->kernel_fd,
+				.initrd_fd = f->initrd_fd,
 				.kernel_size = f->kernel_size,
-				.initrd = f->initrd,
 				.initrd_size = f->initrd_size,
+				.kernel_head = f->kernel_head,
+				.head_len = f->head_len,
 				.cmdline = cmdline,
 				.ram = r,
 				.nr_ram = i,

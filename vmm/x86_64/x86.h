@@ -20,10 +20,10 @@ struct topology;
 #define X86_PM1A_CNT_PORT 0x604
 
 struct x86_boot {
-	const uint8_t *kernel;
-	size_t kernel_size;
-	const uint8_t *initrd;
-	size_t initrd_size;
+	int kernel_fd, initrd_fd;
+	uint64_t kernel_size, initrd_size;
+	const uint8_t *kernel_head;	/* at least the setup sectors */
+	size_t head_len;
 	const char *cmdline;
 	const struct x86_ram_range *ram;
 	int nr_ram;
