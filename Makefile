@@ -124,13 +124,16 @@ CLANG ?= clang
 HOSTCC ?= gcc
 SCX_SRCARCH := $(patsubst x86_64,x86,$(patsubst aarch64,arm64,$(ARCH)))
 
-# The guest kernel's BTF: an in-tree build, the cached kernel of this
-# config (scripts/kernel.sh path), the newest cached one, the host's.
+# The guest kernel's BTF: an in-tree build's vmlinux, else the cached
+# kernel of this (source, config), built on demand by 'make kernel'.
 ifeq ($(VMLINUX_BTF),)
-VMLINUX_BTF := $(firstword $(wildcard $(if $(O),$(O)/vmlinux) $(KDIR)/vmlinux \
-	$(dir $(shell KDIR=$(KDIR) ARCH=$(ARCH) scripts/kernel.sh path 2>/dev/null))vmlinux \
-	$(shell ls -t $(KTSTR_CACHE)/kernels/*/vmlinux 2>/dev/null | head -n1) \
-	/sys/kernel/btf/vmlinux))
+VMLINUX_BTF := $(firstword $(wildcard $(if $(O),$(O)/vmlinux) $(KDIR)/vmlinux))
+ifeq ($(VMLINUX_BTF),)
+KERNEL_CACHE_DIR := $(shell KDIR=$(KDIR) ARCH=$(ARCH) scripts/kernel.sh dir 2>/dev/null)
+VMLINUX_BTF := $(KERNEL_CACHE_DIR)/vmlinux
+$(VMLINUX_BTF):
+	$(Q)KDIR=$(KDIR) ARCH=$(ARCH) scripts/kernel.sh build >/dev/null
+endif
 endif
 
 SCX_BPF_SRCS := $(wildcard sched/*.bpf.c)
@@ -150,8 +153,8 @@ endif
 ifeq ($(wildcard $(SCX_DIR)/scx/common.bpf.h),)
 $(error KDIR=$(KDIR) has no tools/sched_ext/include/scx/common.bpf.h: sched_ext needs Linux 6.12 or later)
 endif
-ifeq ($(VMLINUX_BTF),)
-$(error no vmlinux with BTF for vmlinux.h: run 'make kernel' (or set VMLINUX_BTF=))
+ifeq ($(KERNEL_CACHE_DIR)$(wildcard $(VMLINUX_BTF)),)
+$(error no vmlinux with BTF for vmlinux.h (VMLINUX_BTF=$(VMLINUX_BTF)): build the kernel tree, run 'make kernel', or set VMLINUX_BTF=)
 endif
 endif
 

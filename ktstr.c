@@ -18,6 +18,7 @@
 #include "scenarios/runner.h"
 #include "scenarios/tap.h"
 #include "vmm/topology.h"
+#include "vmm/perf.h"
 #include "vmm/vmm.h"
 #include "vmm/x86_64/apic.h"
 #include "vmm/x86_64/bzimage.h"
@@ -32,7 +33,11 @@ struct cmd {
 static const char env_help[] =
 	"Environment:\n"
 	"  KTSTR_KERNEL      default kernel image (else the tree's bzImage, else the cache)\n"
-	"  KTSTR_CACHE       cache directory (default ${XDG_CACHE_HOME:-~/.cache}/ktstr)\n";
+	"  KTSTR_CACHE       cache directory (default ${XDG_CACHE_HOME:-~/.cache}/ktstr)\n"
+	"  KTSTR_NO_PERF_MODE=1  never use performance mode (budget mode instead)\n"
+	"  KTSTR_NO_SKIP_MODE=1  PerfModeUnavailable/ResourceContention FAIL instead of SKIP\n"
+	"  KTSTR_LOCK_DIR    where performance mode keeps its per-LLC locks\n"
+	"  KTSTR_EMULATE=1   (run_vmtests.sh) use the emulated KVM host even with /dev/kvm\n";
 
 static int cmd_list(int argc, char **argv)
 {
@@ -72,6 +77,8 @@ static int cmd_run(int argc, char **argv)
 		{ "category", required_argument, NULL, 'c' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "append", required_argument, NULL, 'a' },
+		{ "scheduler", required_argument, NULL, 's' },
+		{ "no-perf-mode", no_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{}
 	};
@@ -79,7 +86,7 @@ static int cmd_run(int argc, char **argv)
 	int c;
 
 	o.patterns = xzalloc(argc * sizeof(*o.patterns));
-	while ((c = getopt_long(argc, argv, "t:k:T:c:j:a:v", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:k:T:c:j:a:s:Pv", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			o.patterns[o.nr_patterns++] = optarg;
@@ -98,6 +105,14 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'a':
 			o.append = optarg;
+			break;
+		case 's':
+			if (access(optarg, X_OK))
+				die("--scheduler %s: not an executable file", optarg);
+			o.scheduler = optarg;
+			break;
+		case 'P':
+			perf_mode_force_off(true);
 			break;
 		case 'v':
 			o.verbose = true;
@@ -167,13 +182,15 @@ static int cmd_help(int argc, char **argv);
 
 static const struct cmd cmds[] = {
 	{ "run", cmd_run, "boot a VM per test and report TAP",
-	  "usage: ktstr run [-t NAME|GLOB]... [-c CATEGORIES] [--kernel PATH] [--topo SPEC] [--json FILE] [--append ARGS] [-v]\n"
+	  "usage: ktstr run [-t NAME|GLOB]... [-c CATEGORIES] [--kernel PATH] [--topo SPEC] [--json FILE] [--append ARGS] [--scheduler PATH] [--no-perf-mode] [-v]\n"
 	  "  -t, --test NAME|GLOB   run the matching tests (repeatable; default all)\n"
 	  "  -c, --category LIST    only these categories, e.g. \"boot topo\"\n"
 	  "  -k, --kernel PATH      guest kernel (bzImage)\n"
 	  "  -T, --topo SPEC        override each test's topology, e.g. 2n4l2c2t\n"
 	  "  -j, --json FILE        write per-test verdicts and timings as JSON\n"
 	  "  -a, --append ARGS      extra guest kernel arguments (e.g. loglevel=8)\n"
+	  "  -s, --scheduler PATH   run every test under this sched_ext scheduler binary\n"
+	  "      --no-perf-mode     never use performance mode (also KTSTR_NO_PERF_MODE=1)\n"
 	  "  -v, --verbose          stream the guest kernel console to stderr\n" },
 	{ "list", cmd_list, "list the declared tests",
 	  "usage: ktstr list\n  name, category, topology and description of each test\n" },

@@ -4,8 +4,9 @@
  * requested test body in a child (a crash there must not kill init), write
  * the result block to COM2, power off.
  *
- * argv (after the kernel's "--"): "test" NAME SPEC, SPEC the topology the
- * host was told to use instead of the test's own ("-": none); or "shell"
+ * argv (after the kernel's "--"): "test" NAME SPEC SCHED, SPEC the topology
+ * and SCHED the scheduler the host was told to use instead of the test's
+ * own ("-": none); or "shell"
  * [HEXARG...] for `ktstr shell` (init/shell.c).
  */
 #include <errno.h>
@@ -26,6 +27,7 @@
 #include "scenarios/channel.h"
 #include "scenarios/test.h"
 #include "scenarios/verdict.h"
+#include "sched/scx_ktstr.h"
 
 #define COM2_DEV "/dev/ttyS1"
 
@@ -125,6 +127,28 @@ __noreturn void guest_power_off(void)
 		pause();
 }
 
+/*
+ * The declared scheduler (sched_ext built-in or /scheduler) around the
+ * body; its exit while the body ran is a SCHED_EXIT frame and a FAIL.
+ * scx_test_begin/end are idempotent, so bodies may call them too.
+ */
+static int run_with_scheduler(struct ktstr_ctx *ctx)
+{
+	const struct scx_exit *e;
+	char line[SCX_REASON_LEN + SCX_MSG_LEN + 64];
+	int v = scx_test_begin(ctx);
+
+	if (v == KTSTR_PASS)
+		v = ctx->test->run(ctx);
+	v = scx_test_end(ctx, v);
+	e = scx_test_exit();
+	if (e) {
+		scx_exit_format(e, line, sizeof(line));
+		channel_send(ctx->data_fd, TLV_SCHED_EXIT, line, strlen(line));
+	}
+	return v;
+}
+
 /* Runs the body in a child; its verdict and messages come back on a pipe. */
 static enum ktstr_verdict run_body(const struct ktstr_test *t, struct buf *msg,
 				   struct buf *diag)
@@ -151,7 +175,7 @@ static enum ktstr_verdict run_body(const struct ktstr_test *t, struct buf *msg,
 		if (ktstr_test_topology(t, topo_spec, &ctx.topo, err, sizeof(err)))
 			v = ktstr_fail(&ctx, "guest: topology: %s", err);
 		else
-			v = t->run(&ctx);
+			v = run_with_scheduler(&ctx);
 		buf_printf(&out, "%d\n", v);
 		buf_put(&out, ctx.msg.data, ctx.msg.len);
 		buf_putc(&out, 0);
@@ -228,6 +252,14 @@ void guest_main(int argc, char **argv)
 	t = argc >= 3 && !strcmp(argv[1], "test") ? ktstr_test_find(argv[2]) : NULL;
 	if (argc >= 4 && strcmp(argv[3], "-"))
 		topo_spec = argv[3];
+	if (t && argc >= 5 && strcmp(argv[4], "-")) {
+		/* ktstr run --scheduler: the test runs under /scheduler. */
+		static struct ktstr_test over;
+
+		over = *t;
+		over.scheduler = argv[4];
+		t = &over;
+	}
 	if (!t) {
 		buf_printf(&msg, "guest: unknown test '%s'", argc >= 3 ? argv[2] : "");
 		v = KTSTR_FAIL;

@@ -23,6 +23,7 @@
 
 #define DEFAULT_TIMEOUT_MS	60000
 #define CONSOLE_TAIL_LINES	30
+#define GUEST_SCHEDULER		"/scheduler"
 #define WATCHDOG_MARGIN_NS	(2ULL * 1000000000)
 
 /* Newest bzImage under the cache's kernels/ (scripts/kernel.sh build). */
@@ -223,8 +224,9 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 		return;
 	}
 	/* The guest rebuilds the same topology from the spec and the test. */
-	cfg.init_args = xasprintf("test %s %s", t->name,
-				  o->topology ? o->topology : "-");
+	cfg.init_args = xasprintf("test %s %s %s", t->name,
+				  o->topology ? o->topology : "-",
+				  o->scheduler ? GUEST_SCHEDULER : "-");
 	if (vmm_run(&cfg, &out, err, sizeof(err))) {
 		tr->verdict = KTSTR_ERROR;
 		snprintf(tr->msg, sizeof(tr->msg), "%s", err);
@@ -334,15 +336,30 @@ static void json_result(FILE *f, bool first, const struct ktstr_test *t,
 	fprintf(f, "}");
 }
 
-static char *build_initramfs(void)
+/*
+ * ktstr itself as /init, and --scheduler's binary as /scheduler. A test's
+ * own absolute .scheduler path is packed the same way (one per run).
+ */
+static char *build_initramfs(const struct run_options *o)
 {
-	struct initramfs_spec spec = { .init = "/proc/self/exe" };
+	struct initramfs_spec spec = { .init = "/proc/self/exe",
+				       .resolve_extra_deps = true };
+	struct initramfs_file sched = { NULL, GUEST_SCHEDULER, 0755 };
+	const struct ktstr_test *t;
 	char exe[PATH_MAX], *path = NULL;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
 	if (n > 0) {
 		exe[n] = '\0';
 		spec.init = exe;
+	}
+	sched.host_path = o->scheduler;
+	for (t = ktstr_tests(); t && !sched.host_path; t = t->next)
+		if (test_selected(t, o) && t->scheduler && t->scheduler[0] == '/')
+			sched.host_path = t->scheduler;
+	if (sched.host_path) {
+		spec.extra = &sched;
+		spec.nr_extra = 1;
 	}
 	if (initramfs_get(&spec, &path))
 		return NULL;
@@ -363,7 +380,7 @@ int run_tests(const struct run_options *o)
 		pr_err("no test matches the given names/categories");
 		return KSFT_FAIL;
 	}
-	initrd = build_initramfs();
+	initrd = build_initramfs(o);
 	if (!initrd)
 		return KSFT_FAIL;
 	if (o->json_path) {

@@ -15,6 +15,7 @@ struct run_options {
 	const char *category;		/* space-separated list, or NULL */
 	const char *json_path;		/* per-run JSON result file, or NULL */
 	const char *append;		/* extra guest kernel arguments */
+	const char *scheduler;		/* external scheduler for every test */
 	bool verbose;			/* stream the guest console */
 };
 

@@ -40,11 +40,17 @@ enum ktstr_expect {
 	KTSTR_EXPECT_XFAIL,	/* known failure: FAIL is XFAIL, PASS is XPASS */
 };
 
+/*
+ * What scenario assertions allow (scenarios/assert.h); 0 is unchecked.
+ * Starvation (no progress for starve_ms, or for the whole step if 0) and
+ * cpuset isolation are always checked.
+ */
 struct ktstr_thresholds {
 	uint32_t max_gap_ms;
 	uint64_t min_iteration_rate;
 	uint64_t max_p99_wake_latency_ns;
 	double max_spread;
+	uint32_t starve_ms;
 };
 
 struct ktstr_ctx;

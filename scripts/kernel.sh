@@ -10,6 +10,8 @@
 #                            'config'; else 'build'
 #   kernel.sh build          build unless cached; prints the image path
 #   kernel.sh path           prints the cached image path, fails if not built
+#   kernel.sh dir            prints the cache directory of this (source,
+#                            config), built or not
 #   kernel.sh check IMAGE    checks the .config next to a built tree's IMAGE
 #                            against 'config', naming every missing option
 #   kernel.sh list | clean
@@ -95,6 +97,13 @@ cmd_build() {
 	echo "$out/$TARGET"
 }
 
+cache_dir() {
+	local kdir
+	kdir=$(ktstr_kdir)
+	ktstr_check_kdir "$kdir"
+	echo "$KTSTR_CACHE/kernels/$(make -s -C "$kdir" kernelversion)-$KARCH-$(cache_key "$kdir")"
+}
+
 cmd_path() {
 	local kdir key out
 	kdir=$(ktstr_kdir)
@@ -147,10 +156,11 @@ cmd_default() {
 
 case ${1:-} in
 default) cmd_default ;;
+dir) cache_dir ;;
 build) cmd_build ;;
 path) cmd_path ;;
 check) cmd_check "${2:-}" ;;
 list) cmd_list ;;
 clean) rm -rf "$KTSTR_CACHE/kernels" "$KTSTR_CACHE/build"; info "removed cached kernels" ;;
-*) die "usage: kernel.sh default|build|path|check IMAGE|list|clean" ;;
+*) die "usage: kernel.sh default|build|path|dir|check IMAGE|list|clean" ;;
 esac

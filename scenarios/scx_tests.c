@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * "sched" category, sched_ext: a steady CPU-bound load (two spinning
+ * processes per CPU) under EEVDF, under the built-in global FIFO and under
+ * the LLC-aware scheduler, and the deliberately failing scheduler whose
+ * SCHED_EXIT must be caught.
+ *
+ * The checks are about function, not performance, so they hold in the
+ * emulated host too: every worker made progress, while the load ran the
+ * scheduler was "enabled" under its ops name and every worker was on
+ * sched_ext (/proc/<pid>/sched ext.enabled), and the scheduler's own
+ * counters show it queued the work (for llc: on every LLC, and each LLC's
+ * CPUs took from their own queue).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "scenarios/test.h"
+#include "sched/scx_ktstr.h"
+
+/*
+ * Two LLCs of one CPU each: enough for the LLC scheduler to have a queue
+ * per LLC and for stealing, and light enough for the emulated host.
+ */
+#define SCX_TOPO	"1n2l1c1t"
+#define MAX_WORKERS	64
+#define CACHELINE_U64	8	/* one counter per 64-byte line */
+
+/*
+ * The workers spin until the parent sets the stop word, so each runs for
+ * the whole hold counted from the last fork (forking is slow when the
+ * parent queues behind spinners under a FIFO scheduler).
+ */
+struct spin_load {
+	int nr;
+	pid_t pid[MAX_WORKERS];
+	uint64_t *count;		/* [i * CACHELINE_U64], MAP_SHARED */
+	uint64_t *stop;			/* the line after the counters */
+};
+
+static void __noreturn spin(uint64_t *count, const uint64_t *stop)
+{
+	uint64_t n = 0;
+
+	/* Never outlive the body, however it ends. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (;;) {
+		if (!(++n & 1023)) {
+			__atomic_store_n(count, n, __ATOMIC_RELAXED);
+			if (__atomic_load_n(stop, __ATOMIC_RELAXED))
+				_exit(0);
+		}
+	}
+}
+
+static int spin_start(struct spin_load *l, int nr)
+{
+	memset(l, 0, sizeof(*l));
+	l->count = mmap(NULL, (MAX_WORKERS + 1) * CACHELINE_U64 * sizeof(uint64_t),
+			PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (l->count == MAP_FAILED)
+		return -errno;
+	l->stop = &l->count[MAX_WORKERS * CACHELINE_U64];
+	for (l->nr = 0; l->nr < MIN(nr, MAX_WORKERS); l->nr++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return -errno;
+		if (pid == 0)
+			spin(&l->count[l->nr * CACHELINE_U64], l->stop);
+		l->pid[l->nr] = pid;
+	}
+	return 0;
+}
+
+/* Stops and reaps the workers (SIGKILL if @kill_them); 0 if all exited 0. */
+static int spin_reap(struct spin_load *l, bool kill_them)
+{
+	int i, status, bad = 0;
+
+	if (l->stop)
+		__atomic_store_n(l->stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < l->nr; i++) {
+		if (kill_them)
+			kill(l->pid[i], SIGKILL);
+		if (waitpid(l->pid[i], &status, 0) != l->pid[i] ||
+		    (!kill_them && (!WIFEXITED(status) || WEXITSTATUS(status))))
+			bad++;
+	}
+	return bad ? -ECHILD : 0;
+}
+
+static void sleep_ms(uint32_t ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Mid-load: the scheduler is the one declared, and runs every worker. */
+static int check_running(struct ktstr_ctx *ctx, const struct spin_load *l)
+{
+	const char *sched = ctx->test->scheduler;
+	char state[32], ops[SCX_NAME_LEN];
+	int i, v, on;
+
+	if (sched) {
+		v = scx_test_check(ctx);
+		if (v != KTSTR_PASS)
+			return v;
+		if (scx_sysfs_read(NULL, state, sizeof(state), ops, sizeof(ops)) ||
+		    strcmp(state, "enabled") ||
+		    strcmp(ops, scx_ops_name(scx_test_sched())))
+			return ktstr_fail(ctx, "sched_ext state '%s' ops '%s', want enabled %s",
+					  state, ops, scx_ops_name(scx_test_sched()));
+	}
+	for (i = 0; i < l->nr; i++) {
+		on = scx_task_on_scx(l->pid[i]);
+		if (on != (sched != NULL))
+			return ktstr_fail(ctx, "worker %d (pid %d): ext.enabled %d under %s",
+					  i, l->pid[i], on, sched ? : "EEVDF");
+	}
+	return KTSTR_PASS;
+}
+
+static int check_progress(struct ktstr_ctx *ctx, const struct spin_load *l)
+{
+	uint64_t min = UINT64_MAX, max = 0, c;
+	int i;
+
+	for (i = 0; i < l->nr; i++) {
+		c = __atomic_load_n(&l->count[i * CACHELINE_U64], __ATOMIC_RELAXED);
+		if (!c)
+			return ktstr_fail(ctx, "worker %d (pid %d) made no progress",
+					  i, l->pid[i]);
+		min = MIN(min, c);
+		max = MAX(max, c);
+	}
+	ktstr_diag(ctx, "%d workers, iterations min %llu max %llu", l->nr,
+		   (unsigned long long)min, (unsigned long long)max);
+	return KTSTR_PASS;
+}
+
+/* llc: work queued on every LLC, and each LLC's CPUs took their own. */
+static int check_llc_stats(struct ktstr_ctx *ctx)
+{
+	uint32_t llcs = ctx->topo.llcs, i;
+	struct ktstr_sched_stats st;
+
+	if (scx_stats(scx_test_sched(), &st))
+		return ktstr_fail(ctx, "no statistics from %s",
+				  scx_ops_name(scx_test_sched()));
+	if (st.nr_llcs != llcs)
+		return ktstr_fail(ctx, "scheduler has %llu LLC queues, topology %u LLCs",
+				  (unsigned long long)st.nr_llcs, llcs);
+	for (i = 0; i < llcs && i < KTSTR_SCX_MAX_LLCS; i++) {
+		ktstr_diag(ctx, "llc %u: queued %llu, own %llu, stolen %llu", i,
+			   (unsigned long long)st.llc_enq[i],
+			   (unsigned long long)st.llc_own[i],
+			   (unsigned long long)st.llc_steal[i]);
+		if (!st.llc_enq[i] || !st.llc_own[i])
+			return ktstr_fail(ctx, "llc %u: queued %llu, taken by own CPUs %llu",
+					  i, (unsigned long long)st.llc_enq[i],
+					  (unsigned long long)st.llc_own[i]);
+	}
+	return KTSTR_PASS;
+}
+
+static int steady_load(struct ktstr_ctx *ctx)
+{
+	uint32_t ms = ctx->test->duration_ms;
+	struct ktstr_sched_stats st;
+	struct spin_load l;
+	int r, v = scx_test_begin(ctx);
+
+	if (v != KTSTR_PASS)
+		return scx_test_end(ctx, v);
+	r = spin_start(&l, 2 * topology_nr_cpus(&ctx->topo));
+	if (r) {
+		spin_reap(&l, true);
+		return scx_test_end(ctx, ktstr_fail(ctx, "workers: %s", strerror(-r)));
+	}
+	sleep_ms(ms / 2);
+	v = check_running(ctx, &l);
+	if (v == KTSTR_PASS)
+		sleep_ms(ms - ms / 2);
+	if (spin_reap(&l, v != KTSTR_PASS) && v == KTSTR_PASS)
+		v = ktstr_fail(ctx, "a worker did not exit cleanly");
+	if (v == KTSTR_PASS)
+		v = scx_test_check(ctx);
+	if (v == KTSTR_PASS)
+		v = check_progress(ctx, &l);
+	if (v == KTSTR_PASS && scx_test_sched() &&
+	    (scx_stats(scx_test_sched(), &st) || !st.dispatched))
+		v = ktstr_fail(ctx, "%s dispatched no task",
+			       scx_ops_name(scx_test_sched()));
+	if (v == KTSTR_PASS && ctx->test->scheduler &&
+	    !strcmp(ctx->test->scheduler, "llc"))
+		v = check_llc_stats(ctx);
+	munmap(l.count, (MAX_WORKERS + 1) * CACHELINE_U64 * sizeof(uint64_t));
+	return scx_test_end(ctx, v);
+}
+
+static int scx_steady_eevdf(struct ktstr_ctx *ctx)
+{
+	return steady_load(ctx);
+}
+KTSTR_TEST(scx_steady_eevdf, .category = "sched", .topology = SCX_TOPO,
+	   .duration_ms = 1000,
+	   .description = "control: spinning load, no sched_ext, workers not on ext");
+
+static int scx_steady_fifo(struct ktstr_ctx *ctx)
+{
+	return steady_load(ctx);
+}
+KTSTR_TEST(scx_steady_fifo, .category = "sched", .topology = SCX_TOPO,
+	   .scheduler = "fifo", .duration_ms = 1500,
+	   .description = "spinning load under the built-in global FIFO sched_ext scheduler");
+
+static int scx_steady_llc(struct ktstr_ctx *ctx)
+{
+	return steady_load(ctx);
+}
+KTSTR_TEST(scx_steady_llc, .category = "sched", .topology = SCX_TOPO,
+	   .scheduler = "llc", .duration_ms = 1500,
+	   .description = "spinning load under the LLC-aware scheduler: every LLC queues and serves its own");
+
+static int scx_exit_caught(struct ktstr_ctx *ctx)
+{
+	return steady_load(ctx);
+}
+KTSTR_TEST(scx_exit_caught, .category = "sched", .topology = SCX_TOPO,
+	   .scheduler = "fail", .duration_ms = 1500,
+	   .description = "a scheduler calling scx_bpf_error() is reported as SCHED_EXIT",
+	   .expect = KTSTR_EXPECT_FAIL,
+	   .expect_msg = "SCHED_EXIT ktstr_fail: SCX_EXIT_ERROR_BPF (scx_bpf_error): ktstr_fail: deliberate scx_bpf_error after 20 dispatches");

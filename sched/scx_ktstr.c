@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/* sched_ext around a ktstr test body; see scx_ktstr.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "sched/scx_ktstr.h"
+#include "vmm/topology.h"
+
+static struct scx_sched *cur;
+static struct scx_exit last_exit;
+static bool have_exit, exit_reported;
+
+struct scx_sched *scx_test_sched(void)
+{
+	return cur;
+}
+
+const struct scx_exit *scx_test_exit(void)
+{
+	return have_exit ? &last_exit : NULL;
+}
+
+int scx_test_begin(struct ktstr_ctx *ctx)
+{
+	static uint32_t cpu_llc[KTSTR_SCX_MAX_CPUS];
+	const char *name = ctx->test->scheduler;
+	struct scx_opts o = { .cpu_llc = cpu_llc };
+	struct topo_cpu c;
+	char err[1024];
+	uint64_t t0 = now_ns();
+	uint32_t cpu;
+
+	if (!name || cur)
+		return KTSTR_PASS;
+	/* The LLCs the test declared, which the VMM gave the guest. */
+	o.nr_cpus = MIN(topology_nr_cpus(&ctx->topo), KTSTR_SCX_MAX_CPUS);
+	for (cpu = 0; cpu < o.nr_cpus; cpu++) {
+		topology_cpu(&ctx->topo, cpu, &c);
+		cpu_llc[cpu] = c.llc;
+	}
+	if (scx_start(name, &o, &cur, err, sizeof(err)))
+		return ktstr_fail(ctx, "sched_ext: %s", err);
+	ktstr_diag(ctx, "sched_ext: %s enabled as %s (pid %d) in %llu ms", name,
+		   scx_ops_name(cur), (int)scx_pid(cur),
+		   (unsigned long long)(now_ns() - t0) / 1000000);
+	return KTSTR_PASS;
+}
+
+/* Fails @ctx with the SCHED_EXIT @e, once. */
+static int report_exit(struct ktstr_ctx *ctx, const struct scx_exit *e)
+{
+	char line[1400];
+
+	last_exit = *e;
+	have_exit = true;
+	scx_exit_format(e, line, sizeof(line));
+	if (!exit_reported) {
+		ktstr_diag(ctx, "%s (from %s)", line, e->source ? : "?");
+		if (ctx->msg.len && strncmp((char *)ctx->msg.data, "SCHED_EXIT", 10))
+			ktstr_diag(ctx, "test body: %.*s", (int)ctx->msg.len,
+				   (char *)ctx->msg.data);
+	}
+	exit_reported = true;
+	return ktstr_fail(ctx, "%s", line);
+}
+
+int scx_test_check(struct ktstr_ctx *ctx)
+{
+	struct scx_exit e;
+	int r;
+
+	if (!cur)
+		return KTSTR_PASS;
+	r = scx_poll(cur, &e);
+	if (r < 0)
+		return ktstr_fail(ctx, "sched_ext: cannot read %s: %s", SCX_SYSFS,
+				  strerror(-r));
+	return r ? report_exit(ctx, &e) : KTSTR_PASS;
+}
+
+int scx_test_end(struct ktstr_ctx *ctx, int verdict)
+{
+	struct ktstr_sched_stats st;
+	struct scx_exit e;
+	int r;
+
+	if (!cur)
+		return verdict;
+	if (!scx_stats(cur, &st))
+		ktstr_diag(ctx, "sched_ext: %s enqueued %llu dispatched %llu local %llu",
+			   scx_ops_name(cur), (unsigned long long)st.enqueued,
+			   (unsigned long long)st.dispatched,
+			   (unsigned long long)st.local);
+	r = scx_stop(cur, &e);
+	cur = NULL;
+	if (r == 1)
+		return report_exit(ctx, &e);
+	if (r < 0)
+		return ktstr_fail(ctx, "sched_ext: %s", e.reason);
+	if (e.kind)
+		ktstr_diag(ctx, "sched_ext: %s stopped: %s (%s)", e.ops,
+			   scx_exit_kind_name(e.kind), e.reason);
+	return verdict;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * sched_ext around a ktstr test body: start ctx->test->scheduler before the
+ * load, check it during, stop it after. A scheduler that exits or is kicked
+ * out on its own is a SCHED_EXIT: the test FAILs with
+ * "SCHED_EXIT <ops>: <kind> (<reason>): <msg>", which also goes into a diag
+ * line, and scx_test_exit() keeps it for the SCHED_EXIT frame.
+ *
+ * Calls nest: once something (init, or the body itself) has begun, further
+ * begins are no-ops, and the first end stops the scheduler.
+ */
+#ifndef KTSTR_SCHED_SCX_KTSTR_H
+#define KTSTR_SCHED_SCX_KTSTR_H
+
+#include "scenarios/test.h"
+#include "sched/scx.h"
+
+/* KTSTR_PASS (also for EEVDF), or KTSTR_FAIL with the reason set. */
+int scx_test_begin(struct ktstr_ctx *ctx);
+/* KTSTR_PASS while it is enabled under its ops name, else KTSTR_FAIL. */
+int scx_test_check(struct ktstr_ctx *ctx);
+/* Stops it; @verdict, or KTSTR_FAIL on a SCHED_EXIT or a failed stop. */
+int scx_test_end(struct ktstr_ctx *ctx, int verdict);
+/* The running test scheduler, or NULL (EEVDF, or not begun). */
+struct scx_sched *scx_test_sched(void);
+/* The SCHED_EXIT seen in this process, or NULL. */
+const struct scx_exit *scx_test_exit(void);
+
+#endif
