@@ -29,7 +29,7 @@
  * Two LLCs of one CPU each: enough for the LLC scheduler to have a queue
  * per LLC and for stealing, and light enough for the emulated host.
  */
-#define SCX_TOPO	"1n2l1c1t"
+#define SCX_TOPO	"1n2l2c1t"
 #define MAX_WORKERS	64
 #define CACHELINE_U64	8	/* one counter per 64-byte line */
 

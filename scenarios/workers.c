@@ -1,0 +1,566 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Worker processes and their work loops (see workers.h). */
+#include <errno.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "scenarios/cgroup.h"
+#include "scenarios/sysfs.h"
+#include "scenarios/workers.h"
+#include "util/util.h"
+
+#define READY_TIMEOUT_NS (30ULL * 1000000000ULL)	/* fork is slow under TCG */
+#define CACHE_DEFAULT (8ULL << 20)
+#define CACHE_CHUNK (64U << 10)
+#define CACHE_LINE 64
+
+static const char *const type_names[NR_WORK_TYPES] = {
+	[WORK_SPIN] = "spin", [WORK_YIELD] = "yield", [WORK_SLEEP] = "sleep",
+	[WORK_PINGPONG] = "pingpong", [WORK_BURSTY] = "bursty",
+	[WORK_CACHE] = "cache", [WORK_FORK] = "fork", [WORK_LOCK] = "lock",
+	[WORK_WAKEE] = "wakee",
+};
+
+const char *work_type_name(enum work_type t)
+{
+	return (unsigned int)t < NR_WORK_TYPES ? type_names[t] : "?";
+}
+
+int work_type_parse(const char *s, enum work_type *t)
+{
+	int i;
+
+	for (i = 0; i < NR_WORK_TYPES; i++)
+		if (!strcmp(s, type_names[i])) {
+			*t = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+bool work_type_paired(enum work_type t)
+{
+	return t == WORK_PINGPONG || t == WORK_LOCK;
+}
+
+int workers_count(enum work_type type, int n)
+{
+	return type == WORK_WAKEE ? n + 1 : n;
+}
+
+uint64_t worker_iters(const struct worker *w)
+{
+	return __atomic_load_n(&w->sh->iters, __ATOMIC_RELAXED);
+}
+
+/* Futexes are in MAP_SHARED memory: no FUTEX_PRIVATE_FLAG. */
+static void futex_wait(uint32_t *word, uint32_t val, const struct timespec *to)
+{
+	syscall(SYS_futex, word, FUTEX_WAIT, val, to, NULL, 0);
+}
+
+static void futex_wake(uint32_t *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
+}
+
+static uint32_t load(uint32_t *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static void store_wake(uint32_t *p, uint32_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+	futex_wake(p);
+}
+
+/* Blocks until *@word == @want. */
+static void wait_for(uint32_t *word, uint32_t want)
+{
+	uint32_t v;
+
+	while ((v = load(word)) != want)
+		futex_wait(word, v, NULL);
+}
+
+/* One unit of CPU work the compiler cannot remove. */
+static void spin(uint32_t loops)
+{
+	uint32_t i;
+
+	for (i = 0; i < loops; i++)
+		asm volatile("" : : "r"(i) : "memory");
+}
+
+/*
+ * An iteration is done: the timestamp comes before sched_getcpu() so a
+ * sample stamped after a cpuset change can only show an allowed CPU.
+ */
+static void tick(struct worker_shared *sh)
+{
+	uint64_t now = now_ns();
+
+	gap_log_tick(&sh->gaps, now);
+	cpu_log_sample(&sh->cpus, now, sched_getcpu(), CPU_SAMPLE_NS);
+	__atomic_store_n(&sh->iters, sh->iters + 1, __ATOMIC_RELAXED);
+}
+
+/* Back from a wait that started at @sent: a wake latency, not a gap. */
+static void woken(struct worker_shared *sh, uint64_t sent)
+{
+	uint64_t now = now_ns();
+
+	lat_log_add(&sh->lat, now > sent ? now - sent : 0);
+	gap_log_resume(&sh->gaps, now);
+}
+
+static void sleep_until(uint64_t ns)
+{
+	struct timespec ts = { ns / 1000000000ULL, ns % 1000000000ULL };
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+static void loop_spin(struct worker *w)
+{
+	for (;;) {
+		spin(w->p.spin_loops);
+		tick(w->sh);
+	}
+}
+
+static void loop_yield(struct worker *w)
+{
+	for (;;) {
+		spin(w->p.spin_loops / 10);
+		sched_yield();
+		tick(w->sh);
+	}
+}
+
+static void loop_sleep(struct worker *w)
+{
+	uint64_t period = w->p.period_us * 1000ULL;
+	uint64_t deadline = now_ns() + period;
+
+	for (;;) {
+		sleep_until(deadline);
+		woken(w->sh, deadline);
+		spin(w->p.spin_loops / 10);
+		tick(w->sh);
+		deadline += period;
+		/* Overran a period: keep the cadence from now, not a burst. */
+		if (deadline < w->sh->gaps.last_ns)
+			deadline = w->sh->gaps.last_ns + period;
+	}
+}
+
+static void loop_bursty(struct worker *w)
+{
+	uint64_t period = w->p.period_us * 1000ULL;
+	uint64_t burst = w->p.burst_us * 1000ULL;
+
+	for (;;) {
+		uint64_t end = now_ns() + burst, deadline;
+
+		while (now_ns() < end) {
+			spin(w->p.spin_loops / 10);
+			tick(w->sh);
+		}
+		deadline = now_ns() + period;
+		sleep_until(deadline);
+		woken(w->sh, deadline);
+	}
+}
+
+/* Pairs: the leader pings (word 1), the follower pongs (word 2). */
+static void loop_pingpong(struct worker *w)
+{
+	struct worker_shared *c = w->chan;
+	uint32_t mine = w->leader ? 2 : 1, theirs = w->leader ? 1 : 2;
+
+	if (w->leader) {
+		c->send_ns = now_ns();
+		store_wake(&c->word, theirs);
+	}
+	for (;;) {
+		wait_for(&c->word, mine);
+		woken(w->sh, c->send_ns);
+		spin(w->p.spin_loops / 10);
+		tick(w->sh);
+		c->send_ns = now_ns();
+		store_wake(&c->word, theirs);
+	}
+}
+
+/*
+ * Lock pairs: the holder keeps the mutex for a unit of work; the waiter's
+ * latency is from the release it waited for to owning the mutex.
+ */
+static void loop_lock(struct worker *w)
+{
+	struct worker_shared *c = w->chan;
+
+	for (;;) {
+		uint64_t t0 = now_ns(), rel;
+
+		pthread_mutex_lock(&c->lock);
+		rel = __atomic_load_n(&c->send_ns, __ATOMIC_RELAXED);
+		if (!w->leader && rel > t0)
+			woken(w->sh, rel);
+		else
+			gap_log_resume(&w->sh->gaps, now_ns());
+		spin(w->leader ? w->p.spin_loops : w->p.spin_loops / 10);
+		__atomic_store_n(&c->send_ns, now_ns(), __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&c->lock);
+		tick(w->sh);
+		spin(w->p.spin_loops / 10);
+	}
+}
+
+static uint64_t llc_size(void)
+{
+	char path[96], buf[32];
+	long level, best = 0;
+	uint64_t size, best_size = CACHE_DEFAULT;
+	int i;
+
+	for (i = 0; i < 10; i++) {
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/cpu/cpu0/cache/index%d/level", i);
+		if (sysfs_read_long(path, &level))
+			break;
+		snprintf(path, sizeof(path),
+			 "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+		if (sysfs_read(path, buf, sizeof(buf)))
+			continue;
+		buf[strcspn(buf, "\n")] = '\0';
+		if (level > best && !parse_size(buf, &size) && size) {
+			best = level;
+			best_size = size;
+		}
+	}
+	return best_size;
+}
+
+static void loop_cache(struct worker *w)
+{
+	uint8_t *buf = w->cache;
+	uint64_t off = 0;
+	uint32_t i;
+
+	for (;;) {
+		for (i = 0; i < CACHE_CHUNK; i += CACHE_LINE) {
+			buf[off]++;
+			off = (off + CACHE_LINE) % w->cache_size;
+		}
+		/* The stores must happen: nothing reads them. */
+		asm volatile("" : : "r"(buf) : "memory");
+		tick(w->sh);
+	}
+}
+
+/* Faulting the buffer in is setup, not work: done before ready. */
+static int cache_setup(struct worker *w)
+{
+	w->cache_size = w->p.cache_bytes ? : llc_size();
+	w->cache = malloc(w->cache_size);
+	if (!w->cache)
+		return -ENOMEM;
+	memset(w->cache, 1, w->cache_size);
+	return 0;
+}
+
+static void loop_fork(struct worker *w)
+{
+	for (;;) {
+		pid_t pid = fork();
+
+		if (!pid)
+			_exit(0);
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+		/* Waiting for the child is blocking, not a scheduling gap. */
+		gap_log_resume(&w->sh->gaps, now_ns());
+		spin(w->p.spin_loops / 10);
+		tick(w->sh);
+	}
+}
+
+static void loop_wakee(struct worker *w)
+{
+	struct worker_shared *c = w->chan;
+	uint32_t seen = load(&c->word);
+
+	for (;;) {
+		uint32_t v;
+
+		while ((v = load(&c->word)) == seen)
+			futex_wait(&c->word, v, NULL);
+		seen = v;
+		woken(w->sh, __atomic_load_n(&c->send_ns, __ATOMIC_ACQUIRE));
+		spin(w->p.spin_loops / 10);
+		tick(w->sh);
+	}
+}
+
+/* The stimulus generator: wakes every target once per period. */
+static void loop_stimulus(struct worker *w)
+{
+	uint64_t period = w->p.period_us * 1000ULL;
+	uint64_t deadline = now_ns() + period;
+	int i;
+
+	for (;;) {
+		sleep_until(deadline);
+		for (i = 0; i < w->nr_targets; i++) {
+			struct worker_shared *t = w->targets[i]->chan;
+
+			__atomic_store_n(&t->send_ns, now_ns(), __ATOMIC_RELEASE);
+			__atomic_fetch_add(&t->word, 1, __ATOMIC_RELEASE);
+			futex_wake(&t->word);
+		}
+		tick(w->sh);
+		deadline += period;
+		if (deadline < now_ns())
+			deadline = now_ns() + period;
+	}
+}
+
+static void (*const loops[NR_WORK_TYPES])(struct worker *w) = {
+	[WORK_SPIN] = loop_spin, [WORK_YIELD] = loop_yield,
+	[WORK_SLEEP] = loop_sleep, [WORK_PINGPONG] = loop_pingpong,
+	[WORK_BURSTY] = loop_bursty, [WORK_CACHE] = loop_cache,
+	[WORK_FORK] = loop_fork, [WORK_LOCK] = loop_lock,
+	[WORK_WAKEE] = loop_wakee,
+};
+
+static int worker_setup(struct worker *w, const char *cgroup)
+{
+	struct sched_param sp = {};
+
+	if (cgroup) {
+		int r = cgroup_attach(cgroup, getpid());
+
+		if (r)
+			return r;
+	}
+	if (w->p.policy && sched_setscheduler(0, w->p.policy, &sp))
+		return -errno;
+	if (w->p.nice && setpriority(PRIO_PROCESS, 0, w->p.nice))
+		return -errno;
+	return w->type == WORK_CACHE && !w->stimulus ? cache_setup(w) : 0;
+}
+
+static void __noreturn worker_main(struct worker *w, const char *cgroup,
+				   pid_t parent)
+{
+	struct worker_shared *sh = w->sh;
+	int r;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	r = worker_setup(w, cgroup);
+	if (r) {
+		sh->err = r;
+		store_wake(&sh->state, WORKER_FAILED);
+		_exit(1);
+	}
+	store_wake(&sh->state, WORKER_READY);
+	wait_for(&sh->go, 1);
+	if (w->stimulus)
+		loop_stimulus(w);
+	else
+		loops[w->type](w);
+	_exit(0);
+}
+
+static struct worker *worker_alloc(enum work_type type,
+				   const struct work_params *p)
+{
+	struct worker *w = xzalloc(sizeof(*w));
+
+	w->type = type;
+	w->p = *p;
+	w->p.spin_loops = w->p.spin_loops ? : WORK_SPIN_LOOPS;
+	w->p.period_us = w->p.period_us ? : 1000;
+	w->p.burst_us = w->p.burst_us ? : 2000;
+	w->sh = mmap(NULL, sizeof(*w->sh), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (w->sh == MAP_FAILED) {
+		free(w);
+		return NULL;
+	}
+	cpu_log_init(&w->sh->cpus);
+	gap_log_init(&w->sh->gaps, now_ns(), GAP_LOG_MIN_NS);
+	w->chan = w->sh;
+	return w;
+}
+
+static int init_shared_mutex(pthread_mutex_t *m)
+{
+	pthread_mutexattr_t a;
+	int r;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
+	r = -pthread_mutex_init(m, &a);
+	pthread_mutexattr_destroy(&a);
+	return r;
+}
+
+/* Pairs share the leader's channel; the generator points at the wakees. */
+static int link_workers(enum work_type type, int n, struct worker **w)
+{
+	int i, r;
+
+	for (i = 0; work_type_paired(type) && i < n; i += 2) {
+		w[i]->leader = true;
+		w[i + 1]->chan = w[i]->sh;
+		if (type == WORK_LOCK) {
+			r = init_shared_mutex(&w[i]->sh->lock);
+			if (r)
+				return r;
+		}
+	}
+	if (type == WORK_WAKEE) {
+		w[n]->stimulus = true;
+		w[n]->leader = true;
+		w[n]->targets = w;
+		w[n]->nr_targets = n;
+	}
+	return 0;
+}
+
+/* Waits until @w left WORKER_CREATED; its setup error or 0. */
+static int wait_ready(struct worker *w)
+{
+	struct timespec to = { 0, 100000000 };
+	uint64_t deadline = now_ns() + READY_TIMEOUT_NS;
+	uint32_t s;
+
+	while ((s = load(&w->sh->state)) == WORKER_CREATED) {
+		if (now_ns() > deadline)
+			return -ETIMEDOUT;
+		if (waitpid(w->pid, NULL, WNOHANG) == w->pid) {
+			w->dead = true;
+			return -ECHILD;
+		}
+		futex_wait(&w->sh->state, s, &to);
+	}
+	return s == WORKER_READY ? 0 : (w->sh->err ? : -EIO);
+}
+
+int workers_spawn(enum work_type type, const struct work_params *p, int n,
+		  const char *cgroup, struct worker **out)
+{
+	int i, total = workers_count(type, n), r = 0;
+	pid_t self = getpid();
+
+	if (n <= 0 || (unsigned int)type >= NR_WORK_TYPES ||
+	    (work_type_paired(type) && n % 2))
+		return -EINVAL;
+	memset(out, 0, sizeof(*out) * total);
+	for (i = 0; i < total; i++) {
+		out[i] = worker_alloc(type, p);
+		if (!out[i]) {
+			r = -ENOMEM;
+			goto fail;
+		}
+	}
+	r = link_workers(type, n, out);
+	for (i = 0; !r && i < total; i++) {
+		out[i]->pid = fork();
+		if (out[i]->pid < 0) {
+			r = -errno;
+			out[i]->pid = 0;
+		} else if (!out[i]->pid) {
+			/* The generator stays in the engine's cgroup. */
+			worker_main(out[i], out[i]->stimulus ? NULL : cgroup, self);
+		}
+	}
+	for (i = 0; !r && i < total; i++)
+		r = wait_ready(out[i]);
+	if (!r)
+		return 0;
+fail:
+	for (i = 0; i < total; i++)
+		if (out[i])
+			worker_kill(out[i]);
+	memset(out, 0, sizeof(*out) * total);
+	return r;
+}
+
+/*
+ * The wait from here to the worker's first iteration is a scheduling
+ * delay like any other gap, so the gap log starts now, not when it runs.
+ */
+void worker_go(struct worker *w)
+{
+	uint64_t now = now_ns();
+
+	w->sh->go_ns = now;
+	w->sh->gaps.last_ns = now;
+	store_wake(&w->sh->go, 1);
+}
+
+int worker_stop(struct worker *w)
+{
+	int status;
+
+	if (w->stopped || w->dead)
+		return 0;
+	if (kill(w->pid, SIGSTOP))
+		return -errno;
+	while (waitpid(w->pid, &status, WUNTRACED) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFSTOPPED(status))
+		w->stopped = true;
+	else
+		w->dead = true;
+	return 0;
+}
+
+int worker_cont(struct worker *w)
+{
+	if (!w->stopped || w->dead)
+		return 0;
+	if (kill(w->pid, SIGCONT))
+		return -errno;
+	w->stopped = false;
+	return 0;
+}
+
+void worker_end(struct worker *w)
+{
+	if (w->pid > 0 && !w->dead) {
+		kill(w->pid, SIGKILL);
+		while (waitpid(w->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	w->dead = true;
+}
+
+void worker_kill(struct worker *w)
+{
+	worker_end(w);
+	if (w->type == WORK_LOCK && w->leader)
+		pthread_mutex_destroy(&w->sh->lock);
+	munmap(w->sh, sizeof(*w->sh));
+	free(w);
+}
