@@ -58,7 +58,7 @@ static int sched_steady(struct ktstr_ctx *ctx)
 }
 KTSTR_TEST(sched_steady, .category = "sched", .topology = "1n2l4c2t",
 	   .description = "one spinner per CPU: no stall, starvation or unfairness under EEVDF",
-	   .duration_ms = 2000, LOOSE_THRESHOLDS);
+	   .duration_ms = 5000, LOOSE_THRESHOLDS);
 
 /*
  * Two cgroups on the two LLCs; one worker moves from left to right during

@@ -328,6 +328,21 @@ TEST(cpuid_amd_leaves)
 	free(c);
 }
 
+/* Fewer CPUs per LLC than LLCs per package: one AMD node, or Linux divides by 0. */
+TEST(cpuid_amd_one_cpu_per_llc)
+{
+	struct topology t = parse(_metadata, "1n2l1c1t");
+	struct kvm_cpuid2 *c = fake_cpuid(true);
+	struct kvm_cpuid_entry2 *e;
+
+	ASSERT_EQ(0, cpuid_topo_apply(&c, &t, 1));
+	e = leaf(_metadata, c, 0x8000001e, 0);
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(1, e->ecx & 0xff);		/* node id = LLC 1 */
+	EXPECT_EQ(0, (e->ecx >> 8) & 7);	/* one node per package */
+	free(c);
+}
+
 TEST(cpuid_single_cpu_package)
 {
 	struct topology t = parse(_metadata, "2n2l1c1t");

@@ -280,6 +280,18 @@ static struct kvm_cpuid_entry2 *ext_leaf(struct kvm_cpuid2 **cpuid,
  * 0x80000008 ECX[7:0] NC = threads per package - 1, ECX[15:12] ApicIdSize:
  * topology_amd.c: parse_8000_0008(), used only without leaf 0xb.
  */
+
+/*
+ * 0x8000001e ECX[10:8], nodes per package - 1. Linux (family < 0x17,
+ * cpu_topology_fixup_amd()) divides the core domain's CPU count by the
+ * node count: with fewer CPUs per LLC than LLCs per package that is 0 and
+ * the guest dies of a divide error before its console is up. Report one
+ * node per package then; the LLC id still comes from the node id.
+ */
+static uint32_t amd_nodes_field(const struct topo_ids *ids)
+{
+	return ids->die_cpus >= ids->pkg_dies ? ids->pkg_dies - 1 : 0;
+}
 static int patch_amd(struct kvm_cpuid2 **cpuid, const struct topo_ids *ids)
 {
 	struct kvm_cpuid_entry2 *e;
@@ -295,7 +307,7 @@ static int patch_amd(struct kvm_cpuid2 **cpuid, const struct topo_ids *ids)
 		 * Node = die = LLC: family < 0x17 takes the LLC ID from it
 		 * (cacheinfo_amd_init_llc_id()).
 		 */
-		e->ecx = (ids->llc & 0xff) | ((ids->pkg_dies - 1) & 7) << 8;
+		e->ecx = (ids->llc & 0xff) | (amd_nodes_field(ids) & 7) << 8;
 		e->edx = 0;
 	}
 	e = nomem ? NULL : ext_leaf(cpuid, 0x80000008, &nomem);
