@@ -16,83 +16,10 @@
 #include "vmm/elfdeps.h"
 #include "vmm/initramfs.h"
 #include "kselftest_harness.h"
+#include "newc_reader.h"
 
 #define MAX_ENTS	512
 
-struct ent {
-	char name[PATH_MAX];
-	unsigned int mode, rmajor, rminor, size;
-	const uint8_t *data;
-};
-
-static unsigned int field(const uint8_t *hdr, int i)
-{
-	char tmp[9];
-
-	memcpy(tmp, hdr + 6 + 8 * i, 8);
-	tmp[8] = '\0';
-	return strtoul(tmp, NULL, 16);
-}
-
-/* Minimal newc reader; returns the entry count before the trailer or -1. */
-static int parse(const uint8_t *p, size_t len, struct ent *v, int max)
-{
-	size_t off = 0, namesize;
-	int n;
-
-	for (n = 0; n < max; n++) {
-		if (off + 110 > len || memcmp(p + off, "070701", 6))
-			return -1;
-		v[n].mode = field(p + off, 1);
-		v[n].size = field(p + off, 6);
-		v[n].rmajor = field(p + off, 9);
-		v[n].rminor = field(p + off, 10);
-		namesize = field(p + off, 11);
-		off += 110;
-		if (!namesize || namesize > PATH_MAX || off + namesize > len ||
-		    p[off + namesize - 1])
-			return -1;
-		memcpy(v[n].name, p + off, namesize);
-		off = ALIGN_UP(off + namesize, 4);
-		if (off + v[n].size > len)
-			return -1;
-		v[n].data = p + off;
-		off = ALIGN_UP(off + v[n].size, 4);
-		if (!strcmp(v[n].name, "TRAILER!!!"))
-			return n;
-	}
-	return -1;
-}
-
-static const struct ent *find(const struct ent *v, int n, const char *name)
-{
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (!strcmp(v[i].name, name))
-			return &v[i];
-	}
-	return NULL;
-}
-
-static bool parents_first(const struct ent *v, int n)
-{
-	char parent[PATH_MAX];
-	const struct ent *p;
-	char *slash;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		memcpy(parent, v[i].name, sizeof(parent));
-		while ((slash = strrchr(parent, '/'))) {
-			*slash = '\0';
-			p = find(v, n, parent);
-			if (!p || p >= &v[i] || !S_ISDIR(p->mode))
-				return false;
-		}
-	}
-	return true;
-}
 
 static const struct elf_dep *dep_by_soname(const struct elf_deps *d,
 					   const char *soname)
@@ -387,13 +314,13 @@ TEST(runpath_library_linked_into_std_dir)
 	ASSERT_NE(NULL, dep);
 	lib = find(v, n, dep->path + 1);
 	ASSERT_NE(NULL, lib);
-	EXPECT_TRUE(S_ISREG(lib->mode));
+	EXPECT_TRUE(S_ISREG(lib->f[F_MODE]));
 	libc = dep_by_soname(&d, "libc.so.6")->path + 1;
 	link = xasprintf("%.*s/libktstrtest.so.1",
 			 (int)(strrchr(libc, '/') - libc), libc);
 	e = find(v, n, link);
 	ASSERT_NE(NULL, e);
-	EXPECT_TRUE(S_ISLNK(e->mode));
+	EXPECT_TRUE(S_ISLNK(e->f[F_MODE]));
 	EXPECT_TRUE(parents_first(v, n));
 	elf_deps_free(&d);
 	buf_free(&b);
@@ -521,18 +448,18 @@ TEST_F(cache, archive_contents_and_hit)
 	EXPECT_TRUE(parents_first(v, n));
 	e = find(v, n, "init");
 	ASSERT_NE(NULL, e);
-	EXPECT_EQ(S_IFREG | 0755, e->mode);
+	EXPECT_EQ(S_IFREG | 0755, e->f[F_MODE]);
 	ASSERT_EQ(0, read_file(self->exe, &exe));
-	ASSERT_EQ(exe.len, e->size);
+	ASSERT_EQ(exe.len, e->f[F_SIZE]);
 	EXPECT_EQ(0, memcmp(exe.data, e->data, exe.len));
 	e = find(v, n, "etc/motd");
 	ASSERT_NE(NULL, e);
 	EXPECT_EQ(0, memcmp("hello guest\n", e->data, 12));
 	e = find(v, n, "dev/console");
 	ASSERT_NE(NULL, e);
-	EXPECT_TRUE(S_ISCHR(e->mode));
-	EXPECT_EQ(5, e->rmajor);
-	EXPECT_EQ(1, e->rminor);
+	EXPECT_TRUE(S_ISCHR(e->f[F_MODE]));
+	EXPECT_EQ(5, e->f[F_RMAJ]);
+	EXPECT_EQ(1, e->f[F_RMIN]);
 	EXPECT_NE(NULL, find(v, n, "proc"));
 	EXPECT_NE(NULL, find(v, n, "sys/fs/cgroup"));
 	EXPECT_NE(NULL, find(v, n, "bin/true"));
@@ -540,12 +467,12 @@ TEST_F(cache, archive_contents_and_hit)
 	ASSERT_EQ(0, elf_deps_add(&d, self->exe));
 	e = find(v, n, interp_of(&d)->path + 1);
 	ASSERT_NE(NULL, e);
-	EXPECT_TRUE(S_ISREG(e->mode));
-	EXPECT_GT(e->size, 0);
+	EXPECT_TRUE(S_ISREG(e->f[F_MODE]));
+	EXPECT_GT(e->f[F_SIZE], 0);
 	for (i = 0; i < n; i++) {
 		const char *base = strrchr(v[i].name, '/');
 
-		if (base && !strcmp(base, "/libc.so.6") && S_ISREG(v[i].mode))
+		if (base && !strcmp(base, "/libc.so.6") && S_ISREG(v[i].f[F_MODE]))
 			nr_libc++;
 	}
 	EXPECT_EQ(1, nr_libc);
