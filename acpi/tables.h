@@ -13,10 +13,7 @@
 #include <stdint.h>
 
 #include "acpi/acpi.h"
-
-#ifndef __packed
-#define __packed __attribute__((packed))
-#endif
+#include "util/util.h"
 
 /* 5.2.5.3 Root System Description Pointer, revision 2 */
 struct acpi_rsdp {

@@ -19,6 +19,9 @@
 #ifndef __printf
 #define __printf(a, b) __attribute__((__format__(printf, a, b)))
 #endif
+#ifndef __packed
+#define __packed __attribute__((__packed__))
+#endif
 #ifndef __noreturn
 #define __noreturn __attribute__((__noreturn__))
 #endif
