@@ -350,6 +350,14 @@ KTSTR_TEST(topo_1n1l2c1t, .category = "topo", .topology = "1n1l2c1t",
 	   .memory_mb = 256,
 	   .description = "2 cores, 1 LLC: sysfs CPU, cache and node view");
 
+static int topo_1n2l1c1t(struct ktstr_ctx *ctx)
+{
+	return topo_verify(ctx);
+}
+KTSTR_TEST(topo_1n2l1c1t, .category = "topo", .topology = "1n2l1c1t",
+	   .memory_mb = 256,
+	   .description = "one core per LLC, 2 LLCs: boots (AMD node count) and keeps its L3 split");
+
 static int topo_1n2l4c2t(struct ktstr_ctx *ctx)
 {
 	return topo_verify(ctx);
