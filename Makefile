@@ -205,6 +205,40 @@ $(LIBKTSTR): $(SCHED_OBJS)
 $(PROG) $(TEST_PROGS): $(LIBBPF_A)
 .SECONDARY: $(SCX_SKELS) $(patsubst sched/%.bpf.c,$(SCX_OUT)/%.bpf.o,$(SCX_BPF_SRCS))
 
+# External scheduler: scx_simple from KDIR's tools/sched_ext, built the same
+# way against the same libbpf, for the scx_ext_simple test, which declares
+# its absolute path (-DKTSTR_SCX_SIMPLE) so the host packs it as /scheduler.
+# Without it in KDIR the test SKIPs, naming the missing binary.
+SCX_EXT_SRC := $(KDIR)/tools/sched_ext
+SCX_EXT_OUT := $(SCX_OUT)/ext
+SCX_SIMPLE := $(SCX_OUT)/scx_simple
+ifeq ($(words $(wildcard $(SCX_EXT_SRC)/scx_simple.bpf.c $(SCX_EXT_SRC)/scx_simple.c)),2)
+all: $(SCX_SIMPLE)
+endif
+$(OUTPUT)/scenarios/scx_tests.o: CFLAGS += -DKTSTR_SCX_SIMPLE='"$(SCX_SIMPLE)"'
+
+$(SCX_EXT_OUT)/%.bpf.o: $(SCX_EXT_SRC)/%.bpf.c $(SCX_INC)/vmlinux.h | $(LIBBPF_A)
+	$(call msg,CLNG-BPF,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -target bpf -c -o $@ $<
+
+$(SCX_EXT_OUT)/%.bpf.skel.h: $(SCX_EXT_OUT)/%.bpf.o $(BPFTOOL)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen object $(<:.o=.linked1.o) $<
+	$(Q)$(BPFTOOL) gen object $(<:.o=.linked2.o) $(<:.o=.linked1.o)
+	$(Q)$(BPFTOOL) gen object $(<:.o=.linked3.o) $(<:.o=.linked2.o)
+	$(Q)diff $(<:.o=.linked2.o) $(<:.o=.linked3.o)
+	$(Q)$(BPFTOOL) gen skeleton $(<:.o=.linked3.o) name $* > $@.tmp && mv $@.tmp $@
+
+$(SCX_SIMPLE): $(SCX_EXT_SRC)/scx_simple.c $(SCX_EXT_OUT)/scx_simple.bpf.skel.h $(LIBBPF_A)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) -g -O2 -Wall -pthread -I$(SCX_EXT_OUT) -I$(SCX_INC) \
+		-I$(SCX_DIR) -I$(KDIR)/tools/include/uapi -isystem $(KDIR)/usr/include \
+		-o $@ $< $(LIBBPF_A) -lelf -lz -lpthread
+
+.SECONDARY: $(SCX_EXT_OUT)/scx_simple.bpf.o $(SCX_EXT_OUT)/scx_simple.bpf.skel.h
+-include $(wildcard $(SCX_EXT_OUT)/*.bpf.d)
+
 .PHONY: clean_bpf
 clean: clean_bpf
 clean_bpf:

@@ -222,19 +222,46 @@ static int op_kill(struct step_run *run, const struct step_op *op,
 	return 0;
 }
 
+void scenario_set_sched_ops(const struct scenario_sched_ops *ops)
+{
+	sched_ops = ops;
+}
+
+/* 0, 1 (start: one was running already), or -errno with the reason. */
 static int op_sched(struct step_run *run, bool start)
 {
 	const char *name = run->ctx->test->scheduler;
+	struct buf msg = {};
 	int r;
 
 	if (!sched_ops)
-		return run_error(run, -ENOTSUP, "no scheduler support to %s",
-				 start ? "start" : "stop");
-	r = start ? sched_ops->start(run->ctx, name) : sched_ops->stop(run->ctx);
-	if (r)
-		return run_error(run, r, "scheduler %s: %s %s", name ? : "",
-				 start ? "start" : "stop", strerror(-r));
-	return 0;
+		return run_error(run, -ENOTSUP, "no scheduler support to %s %s",
+				 start ? "start" : "stop", name ? : "EEVDF");
+	r = start ? sched_ops->start(run->ctx, &msg) :
+		    sched_ops->stop(run->ctx, &msg);
+	if (r < 0) {
+		buf_putc(&msg, 0);
+		run_error(run, r, "%s scheduler %s: %s",
+			  start ? "starting" : "stopping", name ? : "(none)",
+			  msg.len > 1 ? (char *)msg.data : strerror(-r));
+	}
+	buf_free(&msg);
+	return r;
+}
+
+/* OP_CALL: a failure is an assertion, the hold goes on. */
+static void op_call(struct step_run *run, const struct step_op *op)
+{
+	struct assert_result a = {};
+	struct buf msg = {};
+
+	if (!op->fn(run->ctx, run, op->arg, &msg))
+		return;
+	buf_putc(&msg, 0);
+	assert_fail(&a, "%sat %u ms: %s", run->prefix, op->at_ms,
+		    msg.len > 1 ? (char *)msg.data : "check failed");
+	result_add(run->res, &a);
+	buf_free(&msg);
 }
 
 static int apply_op(struct step_run *run, const struct step_op *op)
@@ -242,7 +269,8 @@ static int apply_op(struct step_run *run, const struct step_op *op)
 	struct run_group *g = find_group(run, op->cgroup);
 	int r, from = run->nr;
 
-	if (!g && op->kind != OP_SCHED_START && op->kind != OP_SCHED_STOP)
+	if (!g && op->kind != OP_SCHED_START && op->kind != OP_SCHED_STOP &&
+	    op->kind != OP_CALL)
 		return run_error(run, -EINVAL, "op %d: no cgroup '%s'",
 				 op->kind, op->cgroup ? : "(null)");
 	switch (op->kind) {
@@ -263,7 +291,11 @@ static int apply_op(struct step_run *run, const struct step_op *op)
 		return op_kill(run, op, g);
 	case OP_SCHED_START:
 	case OP_SCHED_STOP:
-		return op_sched(run, op->kind == OP_SCHED_START);
+		r = op_sched(run, op->kind == OP_SCHED_START);
+		return r < 0 ? r : 0;
+	case OP_CALL:
+		op_call(run, op);
+		return 0;
 	}
 	return run_error(run, -EINVAL, "unknown op %d", op->kind);
 }
@@ -303,6 +335,7 @@ static bool sched_failed(struct step_run *run)
 	assert_fail(&a, "%sscheduler: %s", run->prefix, (char *)msg.data);
 	result_add(run->res, &a);
 	buf_free(&msg);
+	run->res->sched_failed = true;
 	return true;
 }
 
@@ -338,6 +371,8 @@ static int check_ops(struct step_run *run)
 	int i;
 
 	for (i = 0; i < st->nr_ops; i++) {
+		if (st->ops[i].kind == OP_CALL && !st->ops[i].fn)
+			return run_error(run, -EINVAL, "op %d: OP_CALL without fn", i);
 		if (i && st->ops[i].at_ms < st->ops[i - 1].at_ms)
 			return run_error(run, -EINVAL, "op %d at %u ms comes before op %d",
 					 i, st->ops[i].at_ms, i - 1);
@@ -402,6 +437,7 @@ int execute_steps(struct ktstr_ctx *ctx, const struct step *steps, int n,
 {
 	const char *sched = ctx->test->scheduler;
 	struct step_run top = { .ctx = ctx, .res = res };
+	bool owned = false;
 	int i, r;
 
 	memset(res, 0, sizeof(*res));
@@ -412,12 +448,17 @@ int execute_steps(struct ktstr_ctx *ctx, const struct step *steps, int n,
 	if (r)
 		return run_error(&top, r, "cgroup setup under %s: %s",
 				 CGROUP_BASE, strerror(-r));
-	r = sched ? op_sched(&top, true) : 0;
-	if (r)
-		return r;
-	for (i = 0; i < n && !r; i++)
-		r = run_step(ctx, &steps[i], i, res);
+	/* Normally PID 1 runs it already: then it stays PID 1's to stop. */
 	if (sched) {
+		r = op_sched(&top, true);
+		if (r < 0)
+			return r;
+		owned = !r;
+		r = 0;
+	}
+	for (i = 0; i < n && !r && !res->sched_failed; i++)
+		r = run_step(ctx, &steps[i], i, res);
+	if (owned) {
 		int s = op_sched(&top, false);
 
 		r = r ? : s;
@@ -455,4 +496,25 @@ uint64_t step_run_min_iters(const struct step_run *run)
 bool hold_until_iters(const struct step_run *run, void *arg)
 {
 	return step_run_min_iters(run) >= *(const uint64_t *)arg;
+}
+
+int step_run_nr_workers(const struct step_run *run)
+{
+	return run->nr;
+}
+
+pid_t step_run_worker(const struct step_run *run, int i, char *name,
+		      size_t len)
+{
+	const struct run_worker *rw;
+
+	if (i < 0 || i >= run->nr)
+		return 0;
+	rw = &run->rw[i];
+	if (rw->aux || rw->killed)
+		return 0;
+	if (name && len)
+		snprintf(name, len, "%s/%d", run->groups[rw->home].def->name,
+			 rw->idx);
+	return rw->w->pid;
 }

@@ -6,7 +6,7 @@
  *  - starts the workers and holds for a fraction of the test's duration, a
  *    fixed time, or until a predicate holds, applying its ops (move
  *    workers, change a cpuset or weight, spawn/kill workers, start/stop the
- *    scheduler) at their offsets into the hold;
+ *    scheduler, call a function) at their offsets into the hold;
  *  - stops the workers, computes their metrics over the hold, checks them
  *    against the test's thresholds, writes ktstr_diag() lines, and tears
  *    everything down (workers killed, cgroups removed).
@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "scenarios/assert.h"
 #include "scenarios/sysfs.h"
@@ -51,9 +52,12 @@ enum step_op_kind {
 	OP_SET_WEIGHT,		/* cgroup's cpu.weight = weight */
 	OP_SPAWN,		/* count more workers into cgroup */
 	OP_KILL,		/* count of cgroup's workers, newest first */
-	OP_SCHED_START,		/* through scenario_sched_ops */
-	OP_SCHED_STOP,
+	OP_SCHED_START,		/* the test's scheduler, if not running */
+	OP_SCHED_STOP,		/* it, if running (scenario_sched_ops) */
+	OP_CALL,		/* fn(): a failed assertion if non-zero */
 };
+
+struct step_run;
 
 struct step_op {
 	enum step_op_kind kind;
@@ -64,6 +68,13 @@ struct step_op {
 	/* OP_SET_CPUS: the new set; OP_MOVE: expect this set, not to's */
 	const char *cpus;
 	uint32_t weight;
+	/*
+	 * OP_CALL: a check or an action of the test's own; 0, or non-zero
+	 * with the reason in @msg (one line): a failed assertion.
+	 */
+	int (*fn)(struct ktstr_ctx *ctx, const struct step_run *run, void *arg,
+		  struct buf *msg);
+	void *arg;
 };
 
 enum hold_kind {
@@ -71,8 +82,6 @@ enum hold_kind {
 	HOLD_MS,		/* ms */
 	HOLD_UNTIL,		/* until(run, arg), at most ms (0: duration) */
 };
-
-struct step_run;
 
 struct hold {
 	enum hold_kind kind;
@@ -102,6 +111,7 @@ struct scenario_result {
 	uint64_t worst_p99_ns;
 	double worst_spread;
 	uint64_t steal_ticks;
+	bool sched_failed;	/* the scheduler died: later steps not run */
 	/* Every worker of every step that ran, for the test's own checks. */
 	struct worker_metrics *workers;
 	int nr_workers;
@@ -122,17 +132,35 @@ void scenario_result_free(struct scenario_result *res);
 uint64_t step_run_min_iters(const struct step_run *run);
 /* HOLD_UNTIL predicate: every worker did *(uint64_t *)arg iterations. */
 bool hold_until_iters(const struct step_run *run, void *arg);
+/*
+ * For OP_CALL and predicates: the step's workers are 0..nr-1; the pid of
+ * worker @i and its "cgroup/index" name in @name (may be NULL), or 0 for a
+ * stimulus generator or a killed worker.
+ */
+int step_run_nr_workers(const struct step_run *run);
+pid_t step_run_worker(const struct step_run *run, int i, char *name,
+		      size_t len);
 
 /*
- * The scheduler hook, filled in by the sched_ext side. If the test names a
- * scheduler, execute_steps() starts it before the first step and stops it
- * after the last; OP_SCHED_START/STOP toggle it in between. check() runs
- * during every hold: non-zero ends the step and fails the test with @msg
- * (e.g. the scheduler exited).
+ * The scheduler hook, filled in by the sched_ext side (sched/scx_ktstr.c,
+ * installed by PID 1 before the test body). The scheduler is the test's
+ * .scheduler; PID 1 normally runs it around the whole body already.
+ *  start:	0 when it started it, 1 when one was running (a no-op), or
+ *		-errno with one line in @msg; -EINVAL for a test without one;
+ *  stop:	0 when it stopped it or none was running, or -errno with
+ *		@msg (it had exited by itself: the SCHED_EXIT line);
+ *  check:	0 while it runs or none was started; non-zero with @msg
+ *		(the SCHED_EXIT line) once it exited.
+ * execute_steps() starts it before the first step if it is not running,
+ * and stops after the last step only one it started that way; so under
+ * PID 1 the scheduler outlives the scenario and the test can still read
+ * its statistics. OP_SCHED_STOP and OP_SCHED_START toggle it in between.
+ * check() runs during every hold: non-zero ends the step, fails the test
+ * with @msg and skips the remaining steps.
  */
 struct scenario_sched_ops {
-	int (*start)(struct ktstr_ctx *ctx, const char *scheduler);
-	int (*stop)(struct ktstr_ctx *ctx);
+	int (*start)(struct ktstr_ctx *ctx, struct buf *msg);
+	int (*stop)(struct ktstr_ctx *ctx, struct buf *msg);
 	int (*check)(struct ktstr_ctx *ctx, struct buf *msg);
 };
 void scenario_set_sched_ops(const struct scenario_sched_ops *ops);

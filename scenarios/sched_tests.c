@@ -3,7 +3,9 @@
  * "sched" category, scenario engine under EEVDF: steady load, cpuset
  * isolation (and a deliberately broken expectation the check must catch),
  * wake latency from ping-pong, sleep and stimulus workers, every work type
- * and step op, and a starved cgroup the starvation check must name.
+ * and step op, and a starved cgroup the starvation check must name. Under
+ * sched_ext: the same steady load under the LLC-aware scheduler, and the
+ * scheduler stopped and started again in the middle of a scenario.
  *
  * Thresholds. These tests check function, not performance, and must hold
  * in the emulated host: QEMU TCG runs every vCPU of the guest on one
@@ -19,10 +21,14 @@
  *  - max_spread 20: a worker getting under 1/20 of its equal's CPU;
  *  - wake latency p99 500 ms: only a lost or hugely late wake-up fails.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "scenarios/scenario.h"
+#include "sched/scx_ktstr.h"
 
 /* Boot included: the emulated host boots a 16-vCPU guest in ~90 s. */
 #define SCHED_TIMEOUT_MS 300000
@@ -59,6 +65,111 @@ static int sched_steady(struct ktstr_ctx *ctx)
 KTSTR_TEST(sched_steady, .category = "sched", .topology = "1n2l4c2t",
 	   .description = "one spinner per CPU: no stall, starvation or unfairness under EEVDF",
 	   .duration_ms = 5000, LOOSE_THRESHOLDS);
+
+static const bool on_scx = true, off_scx;
+
+/*
+ * OP_CALL: sched_ext is enabled (@arg &on_scx) or disabled (&off_scx),
+ * and every live worker of the step is on it (/proc/<pid>/sched
+ * ext.enabled) or off it accordingly.
+ */
+static int check_scx(struct ktstr_ctx *ctx, const struct step_run *run,
+		     void *arg, struct buf *msg)
+{
+	bool want = *(const bool *)arg;
+	char state[32], ops[SCX_NAME_LEN], name[METRICS_NAME_LEN];
+	int i, n = 0, on;
+	pid_t pid;
+
+	if (scx_sysfs_read(NULL, state, sizeof(state), ops, sizeof(ops)) ||
+	    strcmp(state, want ? "enabled" : "disabled")) {
+		buf_printf(msg, "sched_ext state '%s' ops '%s', want %s", state,
+			   ops, want ? "enabled" : "disabled");
+		return 1;
+	}
+	for (i = 0; i < step_run_nr_workers(run); i++) {
+		pid = step_run_worker(run, i, name, sizeof(name));
+		if (!pid)
+			continue;
+		on = scx_task_on_scx(pid);
+		if (on != want) {
+			buf_printf(msg, "%s (pid %d): ext.enabled %d with sched_ext %s",
+				   name, (int)pid, on, state);
+			return 1;
+		}
+		n++;
+	}
+	if (!n) {
+		buf_printf(msg, "no live worker to look at");
+		return 1;
+	}
+	ktstr_diag(ctx, "%d workers %s sched_ext (%s%s%s)", n,
+		   want ? "on" : "off", state, ops[0] ? " as " : "", ops);
+	return 0;
+}
+
+static struct step_op *op_check_scx(struct scenario *s, uint32_t at_ms,
+				    bool want)
+{
+	struct step_op *op = scn_op(s, OP_CALL, NULL, at_ms);
+
+	op->fn = check_scx;
+	op->arg = (void *)(want ? &on_scx : &off_scx);
+	return op;
+}
+
+/*
+ * The same steady load under the LLC-aware sched_ext scheduler (PID 1
+ * starts it before the body; the scenario finds it running and leaves it
+ * running): halfway through, every worker is on sched_ext; afterwards its
+ * statistics show each of the two LLCs queued work and served it with its
+ * own CPUs. A shorter hold than under EEVDF: 16 vCPUs on one emulated
+ * CPU, and 3 s gave each LLC hundreds of queued and own dispatches.
+ */
+static int sched_steady_llc(struct ktstr_ctx *ctx)
+{
+	uint32_t half = ctx->test->duration_ms / 2;
+	struct scenario s;
+	int v;
+
+	scn_init(&s);
+	scn_steady(&s, ctx, WORK_SPIN);
+	op_check_scx(&s, half, true);
+	v = run_scenario(ctx, &s);
+	return v == KTSTR_PASS ? scx_test_check_llc(ctx) : v;
+}
+KTSTR_TEST(sched_steady_llc, .category = "sched", .topology = "1n2l4c2t",
+	   .scheduler = "llc",
+	   .description = "one spinner per CPU under the LLC-aware scheduler: no stall or starvation, each LLC serves its own queue",
+	   .duration_ms = 3000, LOOSE_THRESHOLDS);
+
+/*
+ * The scheduler toggled mid-scenario: spinners on all CPUs but one, plus
+ * sleepers, under the built-in FIFO, which OP_SCHED_STOP unloads (every worker back on
+ * EEVDF) and OP_SCHED_START loads again (every worker on sched_ext
+ * again); the scenario's checks must pass across both switches, and PID 1
+ * stops the restarted instance after the body.
+ */
+static int sched_toggle_fifo(struct ktstr_ctx *ctx)
+{
+	struct scenario s;
+
+	scn_init(&s);
+	scn_step(&s, "toggle", HOLD_FULL);
+	/* A CPU left for the sleepers and the engine: bounded wake-ups. */
+	scn_group(&s, "spin", MAX(topo_nr_cpus(ctx) - 1, 1U), WORK_SPIN);
+	scn_group(&s, "sleep", 2, WORK_SLEEP)->params.period_us = 5000;
+	op_check_scx(&s, 500, true);
+	scn_op(&s, OP_SCHED_STOP, NULL, 1000);
+	op_check_scx(&s, 1500, false);
+	scn_op(&s, OP_SCHED_START, NULL, 2000);
+	op_check_scx(&s, 2500, true);
+	return run_scenario(ctx, &s);
+}
+KTSTR_TEST(sched_toggle_fifo, .category = "sched", .topology = "1n2l2c1t",
+	   .scheduler = "fifo",
+	   .description = "OP_SCHED_STOP/START mid-scenario: workers leave sched_ext and come back, the scenario passes",
+	   .duration_ms = 4000, LOOSE_THRESHOLDS);
 
 /*
  * Two cgroups on the two LLCs; one worker moves from left to right during
@@ -214,3 +325,64 @@ KTSTR_TEST(sched_starve_cgroup, .category = "sched", .topology = "1n1l2c1t",
 	   .timeout_ms = SCHED_TIMEOUT_MS,
 	   .expect = KTSTR_EXPECT_FAIL, .expect_msg = "lo/0 starved");
 
+/* OP_CALL: the kernel kicks the BPF scheduler out, as sysrq-S does. */
+static int sysrq_reset_scx(struct ktstr_ctx *ctx, const struct step_run *run,
+			   void *arg, struct buf *msg)
+{
+	int fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+	int r = fd < 0 || write(fd, "S", 1) != 1 ? -errno : 0;
+
+	if (fd >= 0)
+		close(fd);
+	if (r) {
+		buf_printf(msg, "/proc/sysrq-trigger: %s", strerror(-r));
+		return 1;
+	}
+	ktstr_diag(ctx, "sysrq-S written: sched_ext reset");
+	return 0;
+}
+
+#define KICK_HOLD_MS 30000
+
+/*
+ * A SCHED_EXIT in the middle of a step: half a second into a 30 s hold
+ * the kernel disables the built-in FIFO (sysrq-S). The engine's scheduler
+ * check must end that step at once, fail the test with the exit (kind and
+ * reason from the scheduler's exit info) under the step's name, and not
+ * run the step after it.
+ */
+static int sched_exit_mid_step(struct ktstr_ctx *ctx)
+{
+	struct scenario_result res;
+	struct scenario s;
+	uint64_t t0 = now_ns(), ms;
+	int i, v = KTSTR_PASS;
+
+	scn_init(&s);
+	scn_step(&s, "kick", ((struct hold){ .kind = HOLD_MS, .ms = KICK_HOLD_MS }));
+	scn_group(&s, "spin", topo_nr_cpus(ctx), WORK_SPIN);
+	scn_op(&s, OP_CALL, NULL, 500)->fn = sysrq_reset_scx;
+	scn_step(&s, "after", ((struct hold){ .kind = HOLD_MS, .ms = 1000 }));
+	scn_group(&s, "after", 1, WORK_SPIN);
+	scenario_run(ctx, &s, &res);
+	ms = (now_ns() - t0) / 1000000;
+	ktstr_diag(ctx, "scenario over after %llu ms", (unsigned long long)ms);
+	if (!res.sched_failed)
+		v = ktstr_fail(ctx, "the scenario did not notice the scheduler leave: %s",
+			       res.msg.len ? (char *)res.msg.data : "no failure");
+	else if (ms >= KICK_HOLD_MS)
+		v = ktstr_fail(ctx, "step kick held its whole %u ms", KICK_HOLD_MS);
+	for (i = 0; v == KTSTR_PASS && i < res.nr_workers; i++)
+		if (!strncmp(res.workers[i].name, "after/", 6))
+			v = ktstr_fail(ctx, "step after ran after the scheduler left");
+	if (v == KTSTR_PASS)
+		v = scenario_verdict(ctx, &res);
+	scenario_result_free(&res);
+	return v;
+}
+KTSTR_TEST(sched_exit_mid_step, .category = "sched", .topology = "1n1l2c1t",
+	   .scheduler = "fifo",
+	   .description = "the scheduler kicked out mid-step (sysrq-S): the step ends, the test FAILs with the SCHED_EXIT, later steps do not run",
+	   .duration_ms = 1000, LOOSE_THRESHOLDS,
+	   .expect = KTSTR_EXPECT_FAIL,
+	   .expect_msg = "kick: scheduler: SCHED_EXIT ktstr_fifo: SCX_EXIT_SYSRQ (disabled by sysrq-S)");

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * "sched" category, sched_ext: a steady CPU-bound load (two spinning
- * processes per CPU) under EEVDF, under the built-in global FIFO and under
- * the LLC-aware scheduler, and the deliberately failing scheduler whose
- * SCHED_EXIT must be caught.
+ * processes per CPU) under EEVDF, under the built-in global FIFO, under
+ * the LLC-aware scheduler and under an external scheduler binary (the
+ * kernel's scx_simple as /scheduler), and the deliberately failing
+ * scheduler whose SCHED_EXIT must be caught.
  *
  * The checks are about function, not performance, so they hold in the
  * emulated host too: every worker made progress, while the load ran the
@@ -13,6 +14,7 @@
  * CPUs took from their own queue).
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -149,31 +151,6 @@ static int check_progress(struct ktstr_ctx *ctx, const struct spin_load *l)
 	return KTSTR_PASS;
 }
 
-/* llc: work queued on every LLC, and each LLC's CPUs took their own. */
-static int check_llc_stats(struct ktstr_ctx *ctx)
-{
-	uint32_t llcs = ctx->topo.llcs, i;
-	struct ktstr_sched_stats st;
-
-	if (scx_stats(scx_test_sched(), &st))
-		return ktstr_fail(ctx, "no statistics from %s",
-				  scx_ops_name(scx_test_sched()));
-	if (st.nr_llcs != llcs)
-		return ktstr_fail(ctx, "scheduler has %llu LLC queues, topology %u LLCs",
-				  (unsigned long long)st.nr_llcs, llcs);
-	for (i = 0; i < llcs && i < KTSTR_SCX_MAX_LLCS; i++) {
-		ktstr_diag(ctx, "llc %u: queued %llu, own %llu, stolen %llu", i,
-			   (unsigned long long)st.llc_enq[i],
-			   (unsigned long long)st.llc_own[i],
-			   (unsigned long long)st.llc_steal[i]);
-		if (!st.llc_enq[i] || !st.llc_own[i])
-			return ktstr_fail(ctx, "llc %u: queued %llu, taken by own CPUs %llu",
-					  i, (unsigned long long)st.llc_enq[i],
-					  (unsigned long long)st.llc_own[i]);
-	}
-	return KTSTR_PASS;
-}
-
 static int steady_load(struct ktstr_ctx *ctx)
 {
 	uint32_t ms = ctx->test->duration_ms;
@@ -198,13 +175,14 @@ static int steady_load(struct ktstr_ctx *ctx)
 		v = scx_test_check(ctx);
 	if (v == KTSTR_PASS)
 		v = check_progress(ctx, &l);
-	if (v == KTSTR_PASS && scx_test_sched() &&
-	    (scx_stats(scx_test_sched(), &st) || !st.dispatched))
+	/* An external one (ktstr run --scheduler) keeps no ktstr stats. */
+	r = scx_test_sched() ? scx_stats(scx_test_sched(), &st) : -ENOTSUP;
+	if (v == KTSTR_PASS && r != -ENOTSUP && (r || !st.dispatched))
 		v = ktstr_fail(ctx, "%s dispatched no task",
 			       scx_ops_name(scx_test_sched()));
 	if (v == KTSTR_PASS && ctx->test->scheduler &&
 	    !strcmp(ctx->test->scheduler, "llc"))
-		v = check_llc_stats(ctx);
+		v = scx_test_check_llc(ctx);
 	munmap(l.count, (MAX_WORKERS + 1) * CACHELINE_U64 * sizeof(uint64_t));
 	return scx_test_end(ctx, v);
 }
@@ -242,3 +220,107 @@ KTSTR_TEST(scx_exit_caught, .category = "sched", .topology = SCX_TOPO,
 	   .description = "a scheduler calling scx_bpf_error() is reported as SCHED_EXIT",
 	   .expect = KTSTR_EXPECT_FAIL,
 	   .expect_msg = "SCHED_EXIT ktstr_fail: SCX_EXIT_ERROR_BPF (scx_bpf_error): ktstr_fail: deliberate scx_bpf_error after 20 dispatches");
+
+/*
+ * An external scheduler binary: tools/sched_ext's scx_simple, built from
+ * KDIR by the Makefile, which passes its absolute host path. The test
+ * declares that path; the host packs the file as /scheduler (and SKIPs the
+ * test, naming the path, when it is missing) and PID 1 runs /scheduler as a
+ * child process until sched_ext is enabled, before the body.
+ */
+#ifndef KTSTR_SCX_SIMPLE
+#error "KTSTR_SCX_SIMPLE (the scx_simple binary's path) comes from the Makefile"
+#endif
+#define SCX_SIMPLE_OPS	"simple"	/* scx_simple's sched_ext_ops.name */
+
+/* After the stop: no scheduler, its process gone, every worker off ext. */
+static int check_unloaded(struct ktstr_ctx *ctx, const struct spin_load *l,
+			  pid_t sched_pid)
+{
+	char state[32], ops[SCX_NAME_LEN];
+	int i, on;
+
+	if (scx_sysfs_read(NULL, state, sizeof(state), ops, sizeof(ops)) ||
+	    strcmp(state, "disabled") || ops[0])
+		return ktstr_fail(ctx, "after stopping /scheduler: sched_ext state '%s' ops '%s'",
+				  state, ops);
+	if (!kill(sched_pid, 0) || errno != ESRCH)
+		return ktstr_fail(ctx, "scheduler process %d still there after the stop",
+				  (int)sched_pid);
+	for (i = 0; i < l->nr; i++) {
+		on = scx_task_on_scx(l->pid[i]);
+		if (on)
+			return ktstr_fail(ctx, "worker %d (pid %d): ext.enabled %d after /scheduler stopped",
+					  i, l->pid[i], on);
+	}
+	ktstr_diag(ctx, "stopped: sched_ext %s, %d running workers off sched_ext",
+		   state, l->nr);
+	return KTSTR_PASS;
+}
+
+/* PID 1 started /scheduler: that is scx_simple, enabled under its name. */
+static int check_external(struct ktstr_ctx *ctx, const struct scx_sched *s)
+{
+	char link[64], exe[PATH_MAX];
+	ssize_t n;
+
+	if (!s)
+		return ktstr_fail(ctx, "no scheduler running for %s",
+				  ctx->test->scheduler ? : "(none)");
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)scx_pid(s));
+	n = readlink(link, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	if (strcmp(exe, "/scheduler"))
+		return ktstr_fail(ctx, "scheduler process %d runs '%s', not /scheduler",
+				  (int)scx_pid(s), exe);
+	if (strcmp(scx_ops_name(s), SCX_SIMPLE_OPS))
+		return ktstr_fail(ctx, "/scheduler enabled sched_ext as '%s', scx_simple is '%s'",
+				  scx_ops_name(s), SCX_SIMPLE_OPS);
+	ktstr_diag(ctx, "/scheduler (pid %d, %s) enabled sched_ext as %s",
+		   (int)scx_pid(s), KTSTR_SCX_SIMPLE, scx_ops_name(s));
+	return KTSTR_PASS;
+}
+
+/*
+ * Under /scheduler, every spinner is on sched_ext; stopped under that load
+ * (scx_test_end: SIGTERM, scx_simple detaches), sched_ext is disabled and
+ * the same spinners, still running, are back on EEVDF; all made progress.
+ */
+static int scx_ext_simple(struct ktstr_ctx *ctx)
+{
+	uint32_t ms = ctx->test->duration_ms;
+	struct scx_sched *s = scx_test_sched();
+	struct spin_load l;
+	pid_t sched_pid;
+	int r, v = check_external(ctx, s);
+
+	if (v != KTSTR_PASS)
+		return v;
+	sched_pid = scx_pid(s);
+	r = spin_start(&l, 2 * topology_nr_cpus(&ctx->topo));
+	if (r) {
+		spin_reap(&l, true);
+		return ktstr_fail(ctx, "workers: %s", strerror(-r));
+	}
+	sleep_ms(ms / 2);
+	v = check_running(ctx, &l);
+	if (v == KTSTR_PASS) {
+		ktstr_diag(ctx, "%d workers on sched_ext under %s", l.nr,
+			   scx_ops_name(s));
+		sleep_ms(ms - ms / 2);
+		v = scx_test_check(ctx);
+	}
+	v = scx_test_end(ctx, v);
+	if (v == KTSTR_PASS)
+		v = check_unloaded(ctx, &l, sched_pid);
+	if (spin_reap(&l, v != KTSTR_PASS) && v == KTSTR_PASS)
+		v = ktstr_fail(ctx, "a worker did not exit cleanly");
+	if (v == KTSTR_PASS)
+		v = check_progress(ctx, &l);
+	munmap(l.count, (MAX_WORKERS + 1) * CACHELINE_U64 * sizeof(uint64_t));
+	return v;
+}
+KTSTR_TEST(scx_ext_simple, .category = "sched", .topology = SCX_TOPO,
+	   .scheduler = KTSTR_SCX_SIMPLE, .duration_ms = 1500,
+	   .timeout_ms = 120000,
+	   .description = "external scheduler binary (the kernel's scx_simple) as /scheduler: its tasks run on sched_ext, stopping it unloads it");

@@ -50,7 +50,7 @@ struct scx_opts {
 	const uint32_t *cpu_llc;
 	uint32_t nr_cpus;
 	uint64_t fail_after;		/* "fail"; 0: SCX_FAIL_AFTER_DFL */
-	uint32_t timeout_ms;		/* until "enabled"; 0: 20000 */
+	uint32_t timeout_ms;		/* until "enabled"; 0: 60000 */
 	const char *sysfs;		/* NULL: SCX_SYSFS */
 };
 

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* sched_ext around a ktstr test body; see scx_ktstr.h. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "scenarios/scenario.h"
 #include "sched/scx_ktstr.h"
 #include "vmm/topology.h"
 
@@ -61,6 +63,9 @@ static int report_exit(struct ktstr_ctx *ctx, const struct scx_exit *e)
 				   (char *)ctx->msg.data);
 	}
 	exit_reported = true;
+	/* A scenario's "<step>: scheduler: SCHED_EXIT ..." says more: keep it. */
+	if (memmem(ctx->msg.data, ctx->msg.len, line, strlen(line)))
+		return KTSTR_FAIL;
 	return ktstr_fail(ctx, "%s", line);
 }
 
@@ -101,4 +106,77 @@ int scx_test_end(struct ktstr_ctx *ctx, int verdict)
 		ktstr_diag(ctx, "sched_ext: %s stopped: %s (%s)", e.ops,
 			   scx_exit_kind_name(e.kind), e.reason);
 	return verdict;
+}
+
+int scx_test_check_llc(struct ktstr_ctx *ctx)
+{
+	uint32_t llcs = ctx->topo.llcs, i;
+	struct ktstr_sched_stats st;
+
+	if (!cur || scx_stats(cur, &st))
+		return ktstr_fail(ctx, "no statistics from %s",
+				  cur ? scx_ops_name(cur) : "a stopped scheduler");
+	if (st.nr_llcs != llcs)
+		return ktstr_fail(ctx, "scheduler has %llu LLC queues, topology %u LLCs",
+				  (unsigned long long)st.nr_llcs, llcs);
+	for (i = 0; i < llcs && i < KTSTR_SCX_MAX_LLCS; i++) {
+		ktstr_diag(ctx, "llc %u: queued %llu, own %llu, stolen %llu", i,
+			   (unsigned long long)st.llc_enq[i],
+			   (unsigned long long)st.llc_own[i],
+			   (unsigned long long)st.llc_steal[i]);
+		if (!st.llc_enq[i] || !st.llc_own[i])
+			return ktstr_fail(ctx, "llc %u: queued %llu, taken by own CPUs %llu",
+					  i, (unsigned long long)st.llc_enq[i],
+					  (unsigned long long)st.llc_own[i]);
+	}
+	return KTSTR_PASS;
+}
+
+/* ctx->msg, the reason scx_test_*() gave, into the engine's @msg. */
+static void take_msg(struct ktstr_ctx *ctx, struct buf *msg)
+{
+	buf_put(msg, ctx->msg.data, ctx->msg.len);
+}
+
+static int scn_start(struct ktstr_ctx *ctx, struct buf *msg)
+{
+	if (!ctx->test->scheduler) {
+		buf_printf(msg, "the test declares no scheduler");
+		return -EINVAL;
+	}
+	if (cur)
+		return 1;
+	if (scx_test_begin(ctx) != KTSTR_PASS) {
+		take_msg(ctx, msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int scn_stop(struct ktstr_ctx *ctx, struct buf *msg)
+{
+	if (scx_test_end(ctx, KTSTR_PASS) != KTSTR_PASS) {
+		take_msg(ctx, msg);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int scn_check(struct ktstr_ctx *ctx, struct buf *msg)
+{
+	if (scx_test_check(ctx) == KTSTR_PASS)
+		return 0;
+	take_msg(ctx, msg);
+	return 1;
+}
+
+static const struct scenario_sched_ops scn_ops = {
+	.start = scn_start,
+	.stop = scn_stop,
+	.check = scn_check,
+};
+
+void scx_test_scenario_hook(void)
+{
+	scenario_set_sched_ops(&scn_ops);
 }

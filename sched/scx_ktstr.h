@@ -25,5 +25,18 @@ int scx_test_end(struct ktstr_ctx *ctx, int verdict);
 struct scx_sched *scx_test_sched(void);
 /* The SCHED_EXIT seen in this process, or NULL. */
 const struct scx_exit *scx_test_exit(void);
+/*
+ * For the "llc" scheduler: its statistics show a queue per declared LLC,
+ * and that every LLC queued work and its own CPUs took from that queue
+ * (a diag line per LLC). KTSTR_PASS, or KTSTR_FAIL naming the LLC.
+ */
+int scx_test_check_llc(struct ktstr_ctx *ctx);
+/*
+ * Wires the scenario engine's OP_SCHED_START/OP_SCHED_STOP and its check
+ * during holds (scenarios/scenario.h) to scx_test_begin/end/check, so a
+ * scenario and PID 1 share one scheduler: no double start, and a toggle
+ * leaves the new instance for scx_test_end() to stop.
+ */
+void scx_test_scenario_hook(void);
 
 #endif
