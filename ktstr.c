@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/shell.h"
+#include "cli/stats.h"
 #include "init/init.h"
 #include "scenarios/runner.h"
 #include "scenarios/tap.h"
@@ -36,7 +37,9 @@ static const char env_help[] =
 	"  KTSTR_CACHE       cache directory (default ${XDG_CACHE_HOME:-~/.cache}/ktstr)\n"
 	"  KTSTR_NO_PERF_MODE=1  never use performance mode (budget mode instead)\n"
 	"  KTSTR_NO_SKIP_MODE=1  PerfModeUnavailable/ResourceContention FAIL instead of SKIP\n"
+	"  KTSTR_CPU_CAP=N   (run) use at most N host CPUs, as --cpu-cap N\n"
 	"  KTSTR_LOCK_DIR    where performance mode keeps its per-LLC locks\n"
+	"  KTSTR_STATS_SOCK  default socket of 'ktstr stats'\n"
 	"  KTSTR_EMULATE=1   (run_vmtests.sh) use the emulated KVM host even with /dev/kvm\n";
 
 static int cmd_list(int argc, char **argv)
@@ -79,14 +82,18 @@ static int cmd_run(int argc, char **argv)
 		{ "append", required_argument, NULL, 'a' },
 		{ "scheduler", required_argument, NULL, 's' },
 		{ "no-perf-mode", no_argument, NULL, 'P' },
+		{ "cpu-cap", required_argument, NULL, 'C' },
+		{ "stats-sock", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{}
 	};
 	struct run_options o = {};
+	const char *cap = NULL, *cap_src = "--cpu-cap";
+	char err[256];
 	int c;
 
 	o.patterns = xzalloc(argc * sizeof(*o.patterns));
-	while ((c = getopt_long(argc, argv, "t:k:T:c:j:a:s:Pv", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:k:T:c:j:a:s:PS:v", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			o.patterns[o.nr_patterns++] = optarg;
@@ -114,6 +121,12 @@ static int cmd_run(int argc, char **argv)
 		case 'P':
 			perf_mode_force_off(true);
 			break;
+		case 'C':
+			cap = optarg;
+			break;
+		case 'S':
+			o.stats_sock = optarg;
+			break;
 		case 'v':
 			o.verbose = true;
 			ktstr_verbose = 1;
@@ -125,6 +138,13 @@ static int cmd_run(int argc, char **argv)
 	if (optind < argc)
 		die("run: unexpected argument '%s' (tests are selected with -t)",
 		    argv[optind]);
+	if (!cap && getenv("KTSTR_CPU_CAP") && *getenv("KTSTR_CPU_CAP")) {
+		cap = getenv("KTSTR_CPU_CAP");
+		cap_src = "KTSTR_CPU_CAP";
+	}
+	if (cap && budget_parse_cap(cap, budget_usable_cpus(), &o.cpu_cap,
+				    err, sizeof(err)))
+		die("%s '%s': %s", cap_src, cap, err);
 	if (!o.kernel)
 		o.kernel = kernel_default();
 	if (!o.kernel)
@@ -182,7 +202,7 @@ static int cmd_help(int argc, char **argv);
 
 static const struct cmd cmds[] = {
 	{ "run", cmd_run, "boot a VM per test and report TAP",
-	  "usage: ktstr run [-t NAME|GLOB]... [-c CATEGORIES] [--kernel PATH] [--topo SPEC] [--json FILE] [--append ARGS] [--scheduler PATH] [--no-perf-mode] [-v]\n"
+	  "usage: ktstr run [-t NAME|GLOB]... [-c CATEGORIES] [--kernel PATH] [--topo SPEC] [--json FILE] [--append ARGS] [--scheduler PATH] [--no-perf-mode] [--cpu-cap N] [--stats-sock PATH] [-v]\n"
 	  "  -t, --test NAME|GLOB   run the matching tests (repeatable; default all)\n"
 	  "  -c, --category LIST    only these categories, e.g. \"boot topo\"\n"
 	  "  -k, --kernel PATH      guest kernel (bzImage)\n"
@@ -191,11 +211,16 @@ static const struct cmd cmds[] = {
 	  "  -a, --append ARGS      extra guest kernel arguments (e.g. loglevel=8)\n"
 	  "  -s, --scheduler PATH   run every test under this sched_ext scheduler binary\n"
 	  "      --no-perf-mode     never use performance mode (also KTSTR_NO_PERF_MODE=1)\n"
+	  "      --cpu-cap N        use at most N host CPUs (also KTSTR_CPU_CAP=N): budget mode gets\n"
+	  "                         min(cpu_budget or all CPUs, N); performance mode needing more SKIPs\n"
+	  "  -S, --stats-sock PATH  relay scx_stats requests on this host socket to the guest's scheduler (ktstr stats)\n"
 	  "  -v, --verbose          stream the guest kernel console to stderr\n" },
 	{ "list", cmd_list, "list the declared tests",
 	  "usage: ktstr list\n  name, category, topology and description of each test\n" },
 	{ "shell", cmd_shell, "interactive guest shell, or run one command in the guest",
 	  shell_help },
+	{ "stats", cmd_stats, "ask the scheduler inside a running VM for its statistics",
+	  stats_help },
 	{ "topo", cmd_topo, "print the CPU/core/LLC/node map and APIC IDs of a topology",
 	  "usage: ktstr topo SPEC\n  SPEC is [Nn][Ll][Cc][Tt], e.g. 2n4l4c2t: 2 nodes, 4 LLCs, 4 cores per LLC, 2 threads\n" },
 	{ "kernel", cmd_kernel, "build, list or clean cached guest kernels",

@@ -86,7 +86,10 @@ names=()
 while read -r name cat _; do
 	case " $categories " in *" $cat "*) names+=("$cat:$name") ;; esac
 done < <("$KTSTR" list)
-[[ " $categories " != *" boot "* ]] || names=("boot:vm_smoke" "boot:bad_kernel_path" "${names[@]}")
+[[ " $categories " != *" boot "* ]] ||
+	names=("boot:vm_smoke" "boot:bad_kernel_path" "boot:shell_interactive" "${names[@]}")
+[[ " $categories " != *" sched "* ]] || names+=("sched:stats_cli")
+[[ " $categories " != *" perf "* ]] || names+=("perf:no_skip_exit")
 
 n=0 npass=0 nfail=0 nskip=0
 [ $tap = 0 ] || printf 'TAP version 13\n1..%d\n' ${#names[@]}
@@ -99,6 +102,55 @@ run_bad_kernel_path() {
 	out=$("$KTSTR" run -t boot_pid1 --kernel /etc/hostname 2>&1); rc=$?
 	echo "$out"
 	[ $rc = 1 ] && [ "$(echo "$out" | wc -l)" = 1 ] && [[ $out == *"not a bzImage"* ]]
+}
+
+# `ktstr shell` without CMD: typed lines run in the guest's shell, and the
+# shell's exit status is ktstr's.
+run_shell_interactive() {
+	local out rc
+	out=$(printf 'echo ktstr-$((6 * 7))\nexit 3\n' |
+		timeout 600 "$KTSTR" shell --kernel "$kernel" --timeout 300 2>&1); rc=$?
+	printf '%s\n' "$out" | tail -n 20
+	echo "exit status $rc (want 3)"
+	[ $rc = 3 ] && [[ $out == *ktstr-42* ]]
+}
+
+# `ktstr stats` against a running test's --stats-sock: the host socket,
+# port 2 and the guest relay carry a request to the built-in scheduler.
+run_stats_cli() {
+	local sock out="" rc=1 vrc pid i dir=/dev/shm
+	# A local filesystem: a shared one (9p, virtiofs) refuses sockets.
+	[ -d "$dir" ] && [ -w "$dir" ] || dir=${TMPDIR:-/tmp}
+	sock=$(mktemp -u "$dir/ktstr-stats.XXXXXX")
+	"$KTSTR" run -t stats_builtin --kernel "$kernel" --stats-sock "$sock" \
+		>"$sock.log" 2>&1 &
+	pid=$!
+	for i in $(seq 1 1200); do
+		out=$("$KTSTR" stats --sock "$sock" --timeout 20 stats 2>&1) && { rc=0; break; }
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.5
+	done
+	wait $pid; vrc=$?
+	tail -n 5 "$sock.log"; rm -f "$sock.log"
+	echo "ktstr stats: exit $rc: $out"
+	[ $rc = 0 ] && [ $vrc = 0 ] && [[ $out == *'"ops":"ktstr_fifo"'* ]] &&
+		[[ $out == *'"dispatched":'* ]] && [ ! -e "$sock" ]
+}
+
+# KTSTR_NO_SKIP_MODE=1 end to end: a refused performance-mode run exits 1,
+# TAP "not ok", naming PerfModeUnavailable; nothing to prove where the host
+# can do it.
+run_no_skip_exit() {
+	local out rc
+	out=$(KTSTR_NO_SKIP_MODE=1 "$KTSTR" run -t perf_mode_isolated --kernel "$kernel" 2>&1); rc=$?
+	echo "$out"
+	if [ $rc = 0 ] && [[ $out == *"ok 1 perf_mode_isolated"* ]]; then
+		echo "# SKIP host can honour performance mode; nothing to prove"; return 4
+	fi
+	if [[ $out == *ResourceContention* ]]; then
+		echo "# SKIP an LLC is busy: the host can honour performance mode; nothing to prove"; return 4
+	fi
+	[ $rc = 1 ] && [[ $out == *"not ok 1 perf_mode_isolated"* ]] && [[ $out == *PerfModeUnavailable* ]]
 }
 
 report() { # report NAME RC OUTPUT
@@ -124,6 +176,9 @@ for entry in "${names[@]}"; do
 	case $name in
 	vm_smoke) out=$(run_vm_smoke 2>&1); rc=$? ;;
 	bad_kernel_path) out=$(run_bad_kernel_path 2>&1); rc=$? ;;
+	shell_interactive) out=$(run_shell_interactive 2>&1); rc=$? ;;
+	stats_cli) out=$(run_stats_cli 2>&1); rc=$? ;;
+	no_skip_exit) out=$(run_no_skip_exit 2>&1); rc=$? ;;
 	*) out=$("$KTSTR" run -t "$name" --kernel "$kernel" 2>&1); rc=$? ;;
 	esac
 	report "$name" $rc "$out"

@@ -24,13 +24,14 @@
 #define BUSYBOX "/bin/busybox"
 
 const char shell_help[] =
-	"usage: ktstr shell [--kernel PATH] [--topo SPEC] [--mem MB] [--timeout S] [-v] [-- CMD ARGS...]\n"
+	"usage: ktstr shell [--kernel PATH] [--topo SPEC] [--mem MB] [--timeout S] [--stats-sock PATH] [-v] [-- CMD ARGS...]\n"
 	"  without CMD: an interactive shell in the guest (exit it to stop the VM)\n"
 	"  with CMD:    run it in the guest, print its output, exit with its status\n"
 	"  -k, --kernel PATH   guest kernel (default as for 'run')\n"
 	"  -T, --topo SPEC     guest topology, e.g. 1n2l2c1t (default 1n1l1c1t)\n"
 	"  -m, --mem MB        guest memory (default 256)\n"
 	"  -t, --timeout S     stop the VM after S seconds (default: none)\n"
+	"  -S, --stats-sock PATH  relay scx_stats requests on this host socket to the guest (ktstr stats)\n"
 	"  -v, --verbose       stream the guest kernel console to stderr\n";
 
 /* Hex keeps any byte of an argument intact on the kernel command line. */
@@ -134,6 +135,7 @@ int cmd_shell(int argc, char **argv)
 		{ "topo", required_argument, NULL, 'T' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "stats-sock", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{}
 	};
@@ -144,7 +146,7 @@ int cmd_shell(int argc, char **argv)
 	char err[256], *end;
 	int c, code;
 
-	while ((c = getopt_long(argc, argv, "+k:T:m:t:v", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+k:T:m:t:S:v", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			kernel = optarg;
@@ -161,6 +163,9 @@ int cmd_shell(int argc, char **argv)
 			timeout_s = strtoul(optarg, &end, 10);
 			if (*end)
 				die("shell: --timeout '%s': not a number of seconds", optarg);
+			break;
+		case 'S':
+			cfg.stats_sock = optarg;
 			break;
 		case 'v':
 			cfg.console_fd = STDERR_FILENO;

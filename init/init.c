@@ -136,7 +136,11 @@ static int run_with_scheduler(struct ktstr_ctx *ctx)
 {
 	const struct scx_exit *e;
 	char line[SCX_REASON_LEN + SCX_MSG_LEN + 64];
-	int v = scx_test_begin(ctx);
+	int v;
+
+	/* Scenarios' OP_SCHED_START/STOP act on this same scheduler. */
+	scx_test_scenario_hook();
+	v = scx_test_begin(ctx);
 
 	if (v == KTSTR_PASS)
 		v = ctx->test->run(ctx);
@@ -243,6 +247,7 @@ void guest_main(int argc, char **argv)
 	write_all(result_fd, "ktstr-init: pid 1 up\n", 21);
 	data_fd = channel_open();
 	install_crash_hooks();
+	guest_stats_relay_start();
 	if (result_fd >= 0) {
 		dup2(result_fd, STDOUT_FILENO);
 		dup2(result_fd, STDERR_FILENO);

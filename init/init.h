@@ -2,6 +2,8 @@
 #ifndef KTSTR_INIT_INIT_H
 #define KTSTR_INIT_INIT_H
 
+#include <sys/types.h>
+
 #include "util/util.h"
 
 /* The guest side: ktstr running as PID 1. Never returns. */
@@ -13,5 +15,11 @@ __noreturn void guest_power_off(void);
 /* `ktstr shell` in the guest: argv are hex-encoded command words. */
 __noreturn void guest_shell(int argc, char **argv, int data_fd,
 					  int result_fd);
+
+/*
+ * Starts the scheduler-stats relay (init/stats_relay.c) for the port
+ * "ktstr.stats"; its pid, or -1 when the port is absent.
+ */
+pid_t guest_stats_relay_start(void);
 
 #endif

@@ -14,7 +14,7 @@
 #define PORTS_DIR "/sys/class/virtio-ports"
 #define DATA_PORT_NAME "ktstr.data"
 
-int channel_open(void)
+int channel_open_port(const char *port_name, int flags)
 {
 	struct dirent *d;
 	DIR *dir = opendir(PORTS_DIR);
@@ -32,14 +32,19 @@ int channel_open(void)
 				 (char *)b.data);
 		buf_free(&b);
 		name[strcspn(name, "\n")] = '\0';
-		if (strcmp(name, DATA_PORT_NAME))
+		if (strcmp(name, port_name))
 			continue;
 		snprintf(path, sizeof(path), "/dev/%s", d->d_name);
-		fd = open(path, O_WRONLY | O_CLOEXEC);
+		fd = open(path, flags | O_CLOEXEC);
 	}
 	if (dir)
 		closedir(dir);
 	return fd;
+}
+
+int channel_open(void)
+{
+	return channel_open_port(DATA_PORT_NAME, O_WRONLY);
 }
 
 int channel_send(int fd, uint16_t type, const void *p, uint32_t len)

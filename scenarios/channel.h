@@ -16,6 +16,8 @@ struct ktstr_ctx;
 
 /* Guest: the data port's fd (O_WRONLY), or -1 when there is none. */
 int channel_open(void);
+/* Guest: the virtio-console port named @name opened with @flags, or -1. */
+int channel_open_port(const char *name, int flags);
 /* Guest: one frame on ctx's data port; -errno on failure. */
 int ktstr_send(struct ktstr_ctx *ctx, uint16_t type, const void *p,
 	       uint32_t len);

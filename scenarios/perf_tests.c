@@ -17,6 +17,7 @@
 #endif
 
 #include "scenarios/perf_tests.h"
+#include "scenarios/verdict.h"
 
 #define KVM_CPUID_FEATURES_LEAF	0x40000001
 #define KVM_FEATURE_STEAL_TIME_BIT	5
@@ -142,10 +143,26 @@ KTSTR_TEST(perf_telemetry, .category = "perf",
 	   .description = "per-vCPU host telemetry (busy, steal, halted, exits) is reported and non-zero for a busy guest",
 	   .topology = "1n1l2c1t", .duration_ms = 1500, .timeout_ms = 120000);
 
+/* The host said performance mode was forced off for this run. */
+static bool perf_forced_off(void)
+{
+	struct buf b = {};
+	bool off = false;
+
+	if (!read_file("/proc/cmdline", &b)) {
+		buf_putc(&b, 0);
+		off = strstr((char *)b.data, PERF_OFF_CMDLINE);
+	}
+	buf_free(&b);
+	return off;
+}
+
 static int perf_mode_isolated(struct ktstr_ctx *ctx)
 {
 	uint32_t feat, hints;
 
+	if (perf_forced_off())
+		return ktstr_skip(ctx, "performance mode forced off (--no-perf-mode / KTSTR_NO_PERF_MODE=1): nothing to check");
 	if (!kvm_leaf(&feat, &hints))
 		return ktstr_fail(ctx, "no KVM CPUID leaves in the guest");
 	if (!(hints & (1U << KVM_HINTS_REALTIME_BIT)))
@@ -157,6 +174,28 @@ KTSTR_TEST(perf_mode_isolated, .category = "perf",
 	   .description = "performance mode: pinned, RT, exits off, KVM_HINTS_REALTIME; skips as PerfModeUnavailable where the host can't",
 	   .topology = "1n1l2c1t", .performance_mode = true,
 	   .duration_ms = 500, .timeout_ms = 120000);
+
+/*
+ * KTSTR_NO_SKIP_MODE=1 proven in the suite: where performance mode is
+ * refused (the emulated KVM host, a host too small, --cpu-cap) the
+ * refusal must come back as a FAIL naming PerfModeUnavailable, without a
+ * boot. Where the host honours performance mode there is nothing to
+ * prove: the guest checks the realtime hint, the host makes it a SKIP.
+ */
+static int perf_mode_no_skip(struct ktstr_ctx *ctx)
+{
+	uint32_t feat, hints;
+
+	if (!kvm_leaf(&feat, &hints) ||
+	    !(hints & (1U << KVM_HINTS_REALTIME_BIT)))
+		return ktstr_skip(ctx, "booted without performance mode (no KVM_HINTS_REALTIME)");
+	return KTSTR_PASS;
+}
+KTSTR_TEST(perf_mode_no_skip, .category = "perf",
+	   .description = "no-skip mode: a performance mode refusal FAILs naming PerfModeUnavailable instead of skipping",
+	   .topology = "1n1l1c1t", .performance_mode = true,
+	   .no_skip_mode = true, .expect = KTSTR_EXPECT_FAIL,
+	   .expect_msg = "PerfModeUnavailable", .timeout_ms = 60000);
 
 static bool has_note(const struct vmm_outcome *out, const char *what)
 {
@@ -226,4 +265,77 @@ int perf_outcome_check(const struct ktstr_test *t,
 	if (t->run == perf_mode_isolated)
 		return check_perf_mode(out, msg, len);
 	return KTSTR_PASS;
+}
+
+enum ktstr_verdict perf_refusal_verdict(const struct ktstr_test *t,
+					enum perf_status st, const char *err,
+					char *msg, size_t len)
+{
+	const char *why = perf_no_skip_mode() ? "KTSTR_NO_SKIP_MODE=1" :
+			  t->no_skip_mode ? "the test's no_skip_mode" : NULL;
+	char got[1536];
+
+	if (!why) {
+		snprintf(msg, len, "%s", err);
+		return KTSTR_SKIP;
+	}
+	/* Only busy now: this host can honour performance mode. */
+	if (!perf_no_skip_mode() && st == PERF_CONTENTION) {
+		snprintf(msg, len, "%s: the host can honour performance mode, nothing to prove",
+			 err);
+		return KTSTR_SKIP;
+	}
+	snprintf(got, sizeof(got), "%s (%s makes it a failure)", err, why);
+	switch (t->expect) {
+	case KTSTR_EXPECT_PASS:
+		break;
+	case KTSTR_EXPECT_XFAIL:
+		snprintf(msg, len, "%s", got);
+		return KTSTR_XFAIL;
+	case KTSTR_EXPECT_TIMEOUT:
+		snprintf(msg, len, "expected TIMEOUT, got FAIL: %s", got);
+		return KTSTR_FAIL;
+	case KTSTR_EXPECT_FAIL:
+		if (t->expect_msg && !strstr(got, t->expect_msg)) {
+			snprintf(msg, len, "expected a failure containing '%s', got: %s",
+				 t->expect_msg, got);
+			return KTSTR_FAIL;
+		}
+		snprintf(msg, len, "failed as expected: %s", got);
+		return KTSTR_PASS;
+	}
+	snprintf(msg, len, "%s", got);
+	return KTSTR_FAIL;
+}
+
+enum ktstr_verdict perf_no_skip_booted(const struct ktstr_test *t,
+				       const struct vmm_outcome *out,
+				       const struct run_outcome *ro, char *msg,
+				       size_t len)
+{
+	struct ktstr_test as_run = *t;
+	struct guest_result gr;
+	enum ktstr_verdict v;
+
+	/* The run on its own merits: the expectation was for a refusal. */
+	as_run.expect = KTSTR_EXPECT_PASS;
+	as_run.expect_msg = NULL;
+	v = evaluate_run(&as_run, ro, &gr, msg, len);
+	result_free(&gr);
+	if (!out->tune.performance_mode) {
+		if (v != KTSTR_PASS && v != KTSTR_SKIP)
+			return v;
+		snprintf(msg, len, "performance mode forced off (--no-perf-mode / KTSTR_NO_PERF_MODE=1): no refusal, nothing to prove");
+		return KTSTR_SKIP;
+	}
+	if (v == KTSTR_SKIP) {
+		snprintf(msg, len, "performance mode ran, but the guest saw no KVM_HINTS_REALTIME");
+		return KTSTR_FAIL;
+	}
+	if (v != KTSTR_PASS)
+		return v;
+	if (check_perf_mode(out, msg, len) != KTSTR_PASS)
+		return KTSTR_FAIL;
+	snprintf(msg, len, "host can honour performance mode; nothing to prove");
+	return KTSTR_SKIP;
 }

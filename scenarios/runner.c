@@ -18,7 +18,9 @@
 #include "scenarios/runner.h"
 #include "scenarios/tap.h"
 #include "scenarios/verdict.h"
+#include "util/stats_proto.h"
 #include "vmm/initramfs.h"
+#include "vmm/perf.h"
 #include "vmm/vmm.h"
 
 #define DEFAULT_TIMEOUT_MS	60000
@@ -102,6 +104,18 @@ bool test_selected(const struct ktstr_test *t, const struct run_options *o)
 	return false;
 }
 
+/*
+ * The host binary a run of @t packs as /scheduler: --scheduler's, else
+ * the test's own absolute .scheduler; NULL for none.
+ */
+static const char *ext_scheduler(const struct ktstr_test *t,
+				 const struct run_options *o)
+{
+	if (o->scheduler)
+		return o->scheduler;
+	return t->scheduler && t->scheduler[0] == '/' ? t->scheduler : NULL;
+}
+
 static int nr_threads(void)
 {
 	struct buf b = {};
@@ -150,7 +164,17 @@ static int test_config(const struct ktstr_test *t, const struct run_options *o,
 	cfg->stdin_fd = -1;
 	cfg->no_virtio = t->no_virtio;
 	cfg->performance_mode = t->performance_mode && !t->no_perf_mode;
+	/* The guest of a performance-mode test learns it runs without. */
+	if (cfg->performance_mode && perf_mode_forced_off()) {
+		char *c = xasprintf("%s %s", cfg->cmdline_extra, PERF_OFF_CMDLINE);
+
+		free((char *)cfg->cmdline_extra);
+		cfg->cmdline_extra = c;
+	}
 	cfg->cpu_budget = t->cpu_budget;
+	cfg->cpu_cap = o->cpu_cap;
+	cfg->stats_sock = o->stats_sock;
+	cfg->stats_interval_ms = t->stats_interval_ms;
 	return r;
 }
 
@@ -168,21 +192,18 @@ struct test_run {
 
 /*
  * Performance mode refused before boot: a visible SKIP, or a FAIL for
- * runs that demand execution (KTSTR_NO_SKIP_MODE=1).
+ * runs that demand execution (KTSTR_NO_SKIP_MODE=1, .no_skip_mode).
  */
-static void perf_refused(const struct vmm_outcome *out, const char *err,
+static void perf_refused(const struct ktstr_test *t,
+			 const struct vmm_outcome *out, const char *err,
 			 struct test_run *tr)
 {
-	if (perf_no_skip_mode()) {
-		tr->verdict = KTSTR_FAIL;
-		snprintf(tr->msg, sizeof(tr->msg),
-			 "%s (KTSTR_NO_SKIP_MODE=1 makes it a failure)", err);
-	} else {
-		fprintf(stderr, "ktstr: SKIP: %s\n", err);
-		tr->verdict = KTSTR_SKIP;
-		snprintf(tr->msg, sizeof(tr->msg), "%s", err);
-	}
+	tr->verdict = perf_refusal_verdict(t, out->tune.perf_status, err,
+					   tr->msg, sizeof(tr->msg));
+	if (tr->verdict == KTSTR_SKIP)
+		fprintf(stderr, "ktstr: SKIP: %s\n", tr->msg);
 	tune_format_diag(&out->tune, &tr->diag);
+	tune_format_json(&out->tune, &tr->json);
 	buf_putc(&tr->diag, 0);
 }
 
@@ -196,10 +217,43 @@ static void host_checks(const struct ktstr_test *t,
 		tr->verdict = KTSTR_FAIL;
 		snprintf(tr->msg, sizeof(tr->msg),
 			 "cpu_budget %u not enforced, or its cpuset not removed (see diagnostics)",
-			 t->cpu_budget);
+			 out->tune.cpu_budget);
 		return;
 	}
 	tr->verdict = perf_outcome_check(t, out, tr->msg, sizeof(tr->msg));
+}
+
+/* What the stats relay saw: a diagnostic line and a JSON member. */
+static void stats_format(const struct stats_relay_outcome *st, struct buf *diag,
+			 struct buf *json)
+{
+	const char *p = (const char *)st->samples.data, *end = p + st->samples.len;
+	const char *last = NULL;
+	bool first = true;
+
+	if (!st->queries && !st->sock_requests)
+		return;
+	buf_printf(json, "%s\"sched_stats\": {\"queries\": %u, \"answers\": %u, \"socket_requests\": %u, \"samples\": [",
+		   json->len ? ", " : "", st->queries, st->answers, st->sock_requests);
+	/* Guest data: each sample goes in as a JSON string, never raw. */
+	while (p && p < end) {
+		const char *nl = memchr(p, '\n', end - p);
+		char *line = xasprintf("%.*s", (int)((nl ? nl : end) - p), p);
+
+		buf_printf(json, "%s", first ? "" : ", ");
+		json_put_string(json, line);
+		free(line);
+		first = false;
+		last = p;
+		p = nl ? nl + 1 : NULL;
+	}
+	buf_printf(json, "]}");
+	buf_printf(diag, "sched stats relay: %u sampled, %u answered, %u socket request(s)",
+		   st->queries, st->answers, st->sock_requests);
+	if (last)
+		buf_printf(diag, "; last: %.*s", (int)MIN(strcspn(last, "\n"), 300),
+			   last);
+	buf_putc(diag, '\n');
 }
 
 static void run_one(const struct ktstr_test *t, const struct run_options *o,
@@ -226,12 +280,12 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	/* The guest rebuilds the same topology from the spec and the test. */
 	cfg.init_args = xasprintf("test %s %s %s", t->name,
 				  o->topology ? o->topology : "-",
-				  o->scheduler ? GUEST_SCHEDULER : "-");
+				  ext_scheduler(t, o) ? GUEST_SCHEDULER : "-");
 	if (vmm_run(&cfg, &out, err, sizeof(err))) {
 		tr->verdict = KTSTR_ERROR;
 		snprintf(tr->msg, sizeof(tr->msg), "%s", err);
 		if (out.tune.perf_status != PERF_OK)
-			perf_refused(&out, err, tr);
+			perf_refused(t, &out, err, tr);
 		free((char *)cfg.init_args);
 		free((char *)cfg.cmdline_extra);
 		vmm_outcome_free(&out);
@@ -253,9 +307,15 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	if (chan_err[0])
 		ro.channel_error = chan_err;
 	tr->verdict = evaluate_run(t, &ro, &gr, tr->msg, sizeof(tr->msg));
+	if (t->no_skip_mode)	/* it booted: no refusal to prove */
+		tr->verdict = perf_no_skip_booted(t, &out, &ro, tr->msg,
+						  sizeof(tr->msg));
 	if (tr->verdict == KTSTR_PASS && t->host_check &&
 	    t->expect == KTSTR_EXPECT_PASS)
 		tr->verdict = t->host_check(&log, tr->msg, sizeof(tr->msg));
+	if (tr->verdict == KTSTR_PASS && t->stats_check &&
+	    t->expect == KTSTR_EXPECT_PASS)
+		tr->verdict = t->stats_check(&out.stats, tr->msg, sizeof(tr->msg));
 	/* The watchdog must stop a hung guest at its deadline, not later. */
 	if (out.exit_kind == VM_EXIT_TIMEOUT &&
 	    out.run_ns > cfg.timeout_ms * 1000000ULL + WATCHDOG_MARGIN_NS) {
@@ -289,6 +349,7 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 		   chan_err[0] ? ", corrupt" : "");
 	tune_format_diag(&out.tune, &tr->diag);
 	tune_format_json(&out.tune, &tr->json);
+	stats_format(&out.stats, &tr->diag, &tr->json);
 	if (tr->verdict != KTSTR_PASS && tr->verdict != KTSTR_SKIP &&
 	    tr->verdict != KTSTR_XFAIL) {
 		char *tail = tail_lines(&out.com1, CONSOLE_TAIL_LINES);
@@ -336,16 +397,12 @@ static void json_result(FILE *f, bool first, const struct ktstr_test *t,
 	fprintf(f, "}");
 }
 
-/*
- * ktstr itself as /init, and --scheduler's binary as /scheduler. A test's
- * own absolute .scheduler path is packed the same way (one per run).
- */
-static char *build_initramfs(const struct run_options *o)
+/* ktstr itself as /init, and @scheduler (if not NULL) as /scheduler. */
+static char *build_initramfs(const char *scheduler)
 {
 	struct initramfs_spec spec = { .init = "/proc/self/exe",
 				       .resolve_extra_deps = true };
-	struct initramfs_file sched = { NULL, GUEST_SCHEDULER, 0755 };
-	const struct ktstr_test *t;
+	struct initramfs_file sched = { scheduler, GUEST_SCHEDULER, 0755 };
 	char exe[PATH_MAX], *path = NULL;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
@@ -353,11 +410,7 @@ static char *build_initramfs(const struct run_options *o)
 		exe[n] = '\0';
 		spec.init = exe;
 	}
-	sched.host_path = o->scheduler;
-	for (t = ktstr_tests(); t && !sched.host_path; t = t->next)
-		if (test_selected(t, o) && t->scheduler && t->scheduler[0] == '/')
-			sched.host_path = t->scheduler;
-	if (sched.host_path) {
+	if (scheduler) {
 		spec.extra = &sched;
 		spec.nr_extra = 1;
 	}
@@ -366,12 +419,55 @@ static char *build_initramfs(const struct run_options *o)
 	return path;
 }
 
+static bool same_path(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/*
+ * Points @initrd at an archive with @ext as /scheduler (cached by content,
+ * so tests declaring different binaries each get their own); 0 or -1.
+ * A test whose binary is missing is a SKIP naming it, before any boot.
+ */
+static int pick_initramfs(const struct ktstr_test *t, const char *ext,
+			  char **initrd, const char **packed,
+			  struct test_run *tr)
+{
+	char *p;
+
+	memset(tr, 0, sizeof(*tr));
+	if (ext && access(ext, X_OK)) {
+		tr->verdict = KTSTR_SKIP;
+		snprintf(tr->msg, sizeof(tr->msg),
+			 "scheduler binary %s: %s (the test's .scheduler)", ext,
+			 strerror(errno));
+		fprintf(stderr, "ktstr: SKIP: %s: %s\n", t->name, tr->msg);
+	} else if (!*initrd || !same_path(ext, *packed)) {
+		p = build_initramfs(ext);
+		if (p) {
+			free(*initrd);
+			*initrd = p;
+			*packed = ext;
+			return 0;
+		}
+		tr->verdict = KTSTR_ERROR;
+		snprintf(tr->msg, sizeof(tr->msg),
+			 "cannot build the initramfs with %s as %s",
+			 ext ? : "nothing", GUEST_SCHEDULER);
+	} else {
+		return 0;
+	}
+	buf_putc(&tr->diag, 0);
+	return -1;
+}
+
 int run_tests(const struct run_options *o)
 {
 	struct ktstr_test *t;
 	struct tap tap;
 	FILE *json = NULL;
-	char *initrd;
+	const char *packed = NULL;
+	char *initrd = NULL;
 	int n = 0;
 
 	for (t = ktstr_tests(); t; t = t->next)
@@ -380,7 +476,13 @@ int run_tests(const struct run_options *o)
 		pr_err("no test matches the given names/categories");
 		return KSFT_FAIL;
 	}
-	initrd = build_initramfs(o);
+	/* The first test's archive: when even that fails, nothing can run. */
+	for (t = ktstr_tests(); t && !test_selected(t, o); t = t->next)
+		;
+	packed = ext_scheduler(t, o);
+	if (packed && access(packed, X_OK))
+		packed = NULL;
+	initrd = build_initramfs(packed);
 	if (!initrd)
 		return KSFT_FAIL;
 	if (o->json_path) {
@@ -398,7 +500,9 @@ int run_tests(const struct run_options *o)
 
 		if (!test_selected(t, o))
 			continue;
-		run_one(t, o, initrd, &tr);
+		if (!pick_initramfs(t, ext_scheduler(t, o), &initrd, &packed,
+				    &tr))
+			run_one(t, o, initrd, &tr);
 		tap_result(&tap, t->name, tr.verdict, tr.msg,
 			   (char *)tr.diag.data);
 		if (json)

@@ -16,6 +16,8 @@ struct run_options {
 	const char *json_path;		/* per-run JSON result file, or NULL */
 	const char *append;		/* extra guest kernel arguments */
 	const char *scheduler;		/* external scheduler for every test */
+	const char *stats_sock;		/* host socket of the stats relay */
+	uint32_t cpu_cap;		/* --cpu-cap / KTSTR_CPU_CAP, 0: none */
 	bool verbose;			/* stream the guest console */
 };
 

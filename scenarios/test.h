@@ -55,6 +55,7 @@ struct ktstr_thresholds {
 
 struct ktstr_ctx;
 struct channel_log;
+struct stats_relay_outcome;
 
 struct ktstr_test {
 	const char *name;
@@ -71,6 +72,12 @@ struct ktstr_test {
 	uint32_t duration_ms;
 	uint32_t timeout_ms;		/* watchdog; 60000 if 0 */
 	bool performance_mode, no_perf_mode;
+	/*
+	 * A performance mode refusal FAILs, as under KTSTR_NO_SKIP_MODE=1
+	 * (then checked against expect/expect_msg); a run that booted
+	 * had no refusal to prove and SKIPs (scenarios/perf_tests.c).
+	 */
+	bool no_skip_mode;
 	uint32_t cpu_budget;
 	struct ktstr_thresholds thr;
 	enum ktstr_expect expect;
@@ -83,6 +90,15 @@ struct ktstr_test {
 	 * frames; returns KTSTR_PASS, or KTSTR_FAIL with @msg set.
 	 */
 	int (*host_check)(const struct channel_log *log, char *msg, size_t len);
+	/*
+	 * Scheduler stats: the host queries the guest's scheduler (through
+	 * the relay on virtio-console port 2, vmm/stats_relay.h) every
+	 * stats_interval_ms; stats_check judges the samples after a run the
+	 * guest passed, like host_check.
+	 */
+	uint32_t stats_interval_ms;
+	int (*stats_check)(const struct stats_relay_outcome *st, char *msg,
+			   size_t len);
 	struct ktstr_test *next;
 };
 

@@ -18,6 +18,8 @@
 #include <scx/common.h>
 
 #include "sched/scx_loader.h"
+#include "sched/scx_stats_server.h"
+#include "util/stats_proto.h"
 #include "util/util.h"
 #include "fail.bpf.skel.h"
 #include "fifo.bpf.skel.h"
@@ -90,6 +92,8 @@ static int attach_and_run(struct scx_shared *sh, const struct scx_view *v)
 {
 	const struct timespec poll = { .tv_nsec = POLL_NS };
 	struct bpf_link *link = bpf_map__attach_struct_ops(v->ops);
+	struct scx_stats_server *srv;
+	char serr[256];
 	sigset_t stop;
 	int err;
 
@@ -102,6 +106,11 @@ static int attach_and_run(struct scx_shared *sh, const struct scx_view *v)
 		return load_failed(sh, "attach struct_ops", err);
 	}
 	scx_shared_set(&sh->phase, SCX_PHASE_ATTACHED);
+	/* scx_stats clients (the host through the relay) query it here. */
+	srv = scx_stats_serve(STATS_SOCK_DFL, scx_builtin_ops(sh->name) ? : sh->name,
+			      v->stats, serr, sizeof(serr));
+	if (!srv)
+		fprintf(stderr, "ktstr: %s: no stats socket: %s\n", sh->name, serr);
 	/* The stop signals are blocked: waiting for one is the poll sleep. */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
@@ -113,6 +122,7 @@ static int attach_and_run(struct scx_shared *sh, const struct scx_view *v)
 			break;
 	}
 	copy_stats(sh, v);
+	scx_stats_server_stop(srv);
 	/* A stop request unregisters it now: the exit op records UNREG. */
 	bpf_link__destroy(link);
 	if (__sync_val_compare_and_swap(&v->uei->kind, -1, -1))

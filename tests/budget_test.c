@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Budget mode: CPU choice, cpuset or affinity fallback, halt polling. */
+/*
+ * Budget mode: CPU choice, cpuset or affinity fallback, halt polling, and
+ * the CPU cap (--cpu-cap / KTSTR_CPU_CAP).
+ */
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -10,6 +14,7 @@
 
 #include "kselftest_harness.h"
 #include "vmm/budget.h"
+#include "vmm/hosttune.h"
 #include "vmm/vm.h"
 
 struct vcpu_thread {
@@ -132,6 +137,154 @@ TEST(real_cgroup_cpuset)
 	EXPECT_TRUE(notes_have(&b, "removed"));
 	free(dir);
 	budget_free(&b);
+}
+
+/* --cpu-cap / KTSTR_CPU_CAP values: whole numbers from 1 to usable. */
+TEST(cap_parse)
+{
+	static const char *const bad[] = {
+		"", "abc", "1x", "-1", "+1", " 1", "1 ", "0x2", "1.5",
+	};
+	uint32_t cap = 77;
+	char err[256];
+	size_t i;
+
+	EXPECT_EQ(0, budget_parse_cap("1", 4, &cap, err, sizeof(err)));
+	EXPECT_EQ(1, cap);
+	EXPECT_EQ(0, budget_parse_cap("4", 4, &cap, err, sizeof(err)));
+	EXPECT_EQ(4, cap);
+	EXPECT_EQ(0, budget_parse_cap("007", 8, &cap, err, sizeof(err)));
+	EXPECT_EQ(7, cap);
+	cap = 77;
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		EXPECT_EQ(-EINVAL, budget_parse_cap(bad[i], 4, &cap, err,
+						    sizeof(err)));
+		EXPECT_NE(NULL, strstr(err, "not a whole number"));
+	}
+	EXPECT_EQ(-EINVAL, budget_parse_cap("0", 4, &cap, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "at least 1"));
+	EXPECT_EQ(-EINVAL, budget_parse_cap("5", 4, &cap, err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "more than the 4 host CPU(s)"));
+	/* Far past 32 bits: still "more than", never wrapped into range. */
+	EXPECT_EQ(-EINVAL, budget_parse_cap("4294967297", 4, &cap, err,
+					    sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "more than"));
+	EXPECT_EQ(-EINVAL, budget_parse_cap("99999999999999999999999", 4, &cap,
+					    err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "more than"));
+	EXPECT_EQ(77, cap);
+}
+
+/* min(cpu_budget or all usable CPUs, cap); 0 only when neither is set. */
+TEST(cap_effective)
+{
+	EXPECT_EQ(0, budget_effective(0, 0, 8));
+	EXPECT_EQ(3, budget_effective(3, 0, 8));
+	EXPECT_EQ(2, budget_effective(0, 2, 8));
+	EXPECT_EQ(8, budget_effective(0, 8, 8));
+	EXPECT_EQ(1, budget_effective(4, 1, 8));
+	EXPECT_EQ(2, budget_effective(2, 6, 8));
+	EXPECT_EQ(5, budget_effective(5, 5, 8));
+	/* More than usable is pick_cpus()' to cap, with its note. */
+	EXPECT_EQ(12, budget_effective(12, 0, 8));
+	EXPECT_EQ(1, budget_effective(0, 1, 0));
+}
+
+/* Halt polling follows the effective budget, not the test's. */
+TEST(cap_halt_poll)
+{
+	/* 2 vCPUs, cpu_budget 2, capped to 1: overcommitted, no polling. */
+	EXPECT_EQ(0, budget_halt_poll_ns(2, budget_effective(2, 1, 8)));
+	EXPECT_EQ(200000, budget_halt_poll_ns(2, budget_effective(2, 0, 8)));
+	EXPECT_EQ(200000, budget_halt_poll_ns(2, budget_effective(0, 2, 8)));
+	EXPECT_EQ(0, budget_halt_poll_ns(3, budget_effective(0, 2, 8)));
+}
+
+static bool tune_notes_have(const struct tune_outcome *o, const char *s)
+{
+	return o->notes.len && memmem(o->notes.data, o->notes.len, s, strlen(s));
+}
+
+/*
+ * tune_prepare() with a cap: budget mode even without a cpu_budget, the
+ * cap in the notes and the JSON, the cpuset (or affinity) of cap CPUs.
+ */
+TEST(cap_turns_on_budget_mode)
+{
+	struct tune_outcome o;
+	struct host_tune h;
+	struct topology t;
+	struct buf json = {};
+	char err[256];
+
+	ASSERT_EQ(0, topology_parse("1n1l2c1t", 256ULL << 20, &t, err,
+				    sizeof(err)));
+	ASSERT_EQ(0, tune_prepare(&h, false, 0, 1, &t, &o));
+	EXPECT_TRUE(o.budget_mode);
+	EXPECT_FALSE(o.performance_mode);
+	EXPECT_EQ(1, o.cpu_budget);
+	EXPECT_EQ(1, o.cpu_cap);
+	EXPECT_EQ(1, h.bud.nr_cpus);
+	EXPECT_EQ(1, CPU_COUNT(&h.bud.set));
+	EXPECT_TRUE(tune_notes_have(&o, "budget: 1 host CPU(s) for the vCPUs = min(all "));
+	EXPECT_TRUE(tune_notes_have(&o, "--cpu-cap 1)"));
+	EXPECT_EQ(0, budget_halt_poll_ns(2, h.bud.nr_cpus));
+	tune_format_json(&o, &json);
+	buf_putc(&json, 0);
+	EXPECT_NE(NULL, strstr((char *)json.data, "\"budget_mode\": true"));
+	EXPECT_NE(NULL, strstr((char *)json.data, "\"cpu_budget\": 1,"));
+	EXPECT_NE(NULL, strstr((char *)json.data, "\"cpu_cap\": 1,"));
+	buf_free(&json);
+	tune_release(&h, &o);
+	tune_outcome_free(&o);
+
+	/* Without a cap: the test's cpu_budget, or no budget mode at all. */
+	ASSERT_EQ(0, tune_prepare(&h, false, 1, 0, &t, &o));
+	EXPECT_TRUE(o.budget_mode);
+	EXPECT_EQ(1, o.cpu_budget);
+	EXPECT_EQ(0, o.cpu_cap);
+	EXPECT_TRUE(tune_notes_have(&o, "budget: 1 host CPU(s) for the vCPUs (cpu_budget 1)\n"));
+	tune_format_json(&o, &json);
+	buf_putc(&json, 0);
+	EXPECT_NE(NULL, strstr((char *)json.data, "\"cpu_cap\": null"));
+	buf_free(&json);
+	tune_release(&h, &o);
+	tune_outcome_free(&o);
+
+	ASSERT_EQ(0, tune_prepare(&h, false, 0, 0, &t, &o));
+	EXPECT_FALSE(o.budget_mode);
+	tune_format_json(&o, &json);
+	buf_putc(&json, 0);
+	EXPECT_NE(NULL, strstr((char *)json.data, "\"cpu_budget\": null"));
+	buf_free(&json);
+	tune_release(&h, &o);
+	tune_outcome_free(&o);
+}
+
+/* The test's cpu_budget below the cap stays; above it, the cap wins. */
+TEST(cap_against_cpu_budget)
+{
+	struct tune_outcome o;
+	struct host_tune h;
+	struct topology t;
+	char err[256];
+
+	if (budget_usable_cpus() < 2)
+		SKIP(return, "needs 2 usable host CPUs");
+	ASSERT_EQ(0, topology_parse("1n1l2c1t", 256ULL << 20, &t, err,
+				    sizeof(err)));
+	ASSERT_EQ(0, tune_prepare(&h, false, 2, 1, &t, &o));
+	EXPECT_EQ(1, o.cpu_budget);
+	EXPECT_EQ(1, CPU_COUNT(&h.bud.set));
+	EXPECT_TRUE(tune_notes_have(&o, "= min(cpu_budget 2, --cpu-cap 1)"));
+	tune_release(&h, &o);
+	tune_outcome_free(&o);
+	ASSERT_EQ(0, tune_prepare(&h, false, 1, 2, &t, &o));
+	EXPECT_EQ(1, o.cpu_budget);
+	EXPECT_EQ(200000, budget_halt_poll_ns(1, h.bud.nr_cpus));
+	EXPECT_TRUE(tune_notes_have(&o, "= min(cpu_budget 1, --cpu-cap 2)"));
+	tune_release(&h, &o);
+	tune_outcome_free(&o);
 }
 
 TEST_HARNESS_MAIN

@@ -284,6 +284,53 @@ void budget_free(struct budget *b)
 	b->cg_dir = b->cg_parent = NULL;
 }
 
+int budget_usable_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return sysconf(_SC_NPROCESSORS_ONLN);
+	return CPU_COUNT(&set);
+}
+
+int budget_parse_cap(const char *s, int usable, uint32_t *cap, char *err,
+		     size_t len)
+{
+	unsigned long long v = 0;
+	const char *p;
+
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			break;
+		/* Saturate: a huge number is still "more than usable". */
+		v = v > UINT32_MAX ? v : v * 10 + (*p - '0');
+	}
+	if (!*s || *p) {
+		snprintf(err, len, "not a whole number of host CPUs");
+		return -EINVAL;
+	}
+	if (!v) {
+		snprintf(err, len, "must be at least 1 host CPU");
+		return -EINVAL;
+	}
+	if (v > (unsigned long long)usable) {
+		snprintf(err, len, "more than the %d host CPU(s) this process can use (online and in its affinity)",
+			 usable);
+		return -EINVAL;
+	}
+	*cap = v;
+	return 0;
+}
+
+uint32_t budget_effective(uint32_t cpu_budget, uint32_t cap, int usable)
+{
+	uint32_t want = cpu_budget ? cpu_budget : (uint32_t)(usable > 0 ? usable : 1);
+
+	if (!cap)
+		return cpu_budget;
+	return cap < want ? cap : want;
+}
+
 uint64_t budget_halt_poll_ns(int nr_vcpus, int host_cpus)
 {
 	/* Polling burns the CPU another vCPU is waiting for. */

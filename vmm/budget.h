@@ -49,6 +49,21 @@ int budget_vcpu_thread(struct budget *b, struct vcpu *v);
 int budget_teardown(struct budget *b);
 void budget_free(struct budget *b);
 
+/* The host CPUs this process may run on (online and in its affinity). */
+int budget_usable_cpus(void);
+/*
+ * --cpu-cap / KTSTR_CPU_CAP: @s must be a whole number of host CPUs from 1
+ * to @usable. Returns 0 with *@cap set, or -EINVAL with the reason in @err
+ * (the caller names the option and the value).
+ */
+int budget_parse_cap(const char *s, int usable, uint32_t *cap, char *err,
+		     size_t len);
+/*
+ * Host CPUs a budget-mode run gets: @cpu_budget (0: all @usable) capped
+ * to @cap (0: no cap). 0 when neither is set: no budget mode.
+ */
+uint32_t budget_effective(uint32_t cpu_budget, uint32_t cap, int usable);
+
 /* 200 us, or 0 when the host is overcommitted (vCPUs > host CPUs). */
 uint64_t budget_halt_poll_ns(int nr_vcpus, int host_cpus);
 /* KVM_CAP_HALT_POLL on the VM; -EOPNOTSUPP when KVM lacks it. */

@@ -28,8 +28,35 @@ static void service_hook(void *opaque)
 		perf_service_thread(&h->perf_st);
 }
 
+/* Budget mode: min(cpu_budget or all usable CPUs, cap) host CPUs. */
+static void budget_prepare(struct host_tune *h, uint32_t cpu_budget,
+			   uint32_t cpu_cap, struct tune_outcome *o)
+{
+	int usable = budget_usable_cpus();
+	uint32_t want = budget_effective(cpu_budget, cpu_cap, usable);
+	char base[64];
+
+	if (!want)
+		return;
+	budget_setup(&h->bud, want, NULL);
+	h->budget = o->budget_mode = true;
+	o->cpu_budget = h->bud.nr_cpus;
+	o->cpu_cap = cpu_cap;
+	if (cpu_budget)
+		snprintf(base, sizeof(base), "cpu_budget %u", cpu_budget);
+	else
+		snprintf(base, sizeof(base), "all %d usable host CPUs", usable);
+	if (cpu_cap)
+		buf_printf(&o->notes, "budget: %u host CPU(s) for the vCPUs = min(%s, --cpu-cap %u)\n",
+			   o->cpu_budget, base, cpu_cap);
+	else
+		buf_printf(&o->notes, "budget: %u host CPU(s) for the vCPUs (%s)\n",
+			   o->cpu_budget, base);
+}
+
 int tune_prepare(struct host_tune *h, bool perf_mode, uint32_t cpu_budget,
-		 const struct topology *t, struct tune_outcome *o)
+		 uint32_t cpu_cap, const struct topology *t,
+		 struct tune_outcome *o)
 {
 	enum perf_status st;
 
@@ -41,36 +68,34 @@ int tune_prepare(struct host_tune *h, bool perf_mode, uint32_t cpu_budget,
 		perf_mode = false;
 	}
 	if (perf_mode) {
-		st = perf_prepare(&h->perf_st, t, topology_mem_bytes(t),
-				  o->perf_reason, sizeof(o->perf_reason));
-		o->perf_status = st;
-		if (st != PERF_OK) {
-			perf_release(&h->perf_st);
-			return -EAGAIN;
+		o->cpu_cap = cpu_cap;
+		/* The user's cap first: it holds on any host, emulated too. */
+		st = perf_cap_check(t, cpu_cap, o->perf_reason,
+				    sizeof(o->perf_reason));
+		if (st == PERF_OK) {
+			st = perf_prepare(&h->perf_st, t, topology_mem_bytes(t),
+					  o->perf_reason, sizeof(o->perf_reason));
+			if (st != PERF_OK)
+				perf_release(&h->perf_st);
 		}
+		o->perf_status = st;
+		if (st != PERF_OK)
+			return -EAGAIN;
+		if (cpu_cap)
+			perf_note(&h->perf_st, "perf mode: %u host CPUs, within --cpu-cap %u",
+				  topology_nr_cpus(t) + 1, cpu_cap);
 		h->perf = o->performance_mode = true;
 		return 0;
 	}
-	if (cpu_budget) {
-		budget_setup(&h->bud, cpu_budget, NULL);
-		h->budget = o->budget_mode = true;
-	}
+	budget_prepare(h, cpu_budget, cpu_cap, o);
 	return 0;
-}
-
-static int online_cpus(void)
-{
-	cpu_set_t set;
-
-	if (sched_getaffinity(0, sizeof(set), &set))
-		return sysconf(_SC_NPROCESSORS_ONLN);
-	return CPU_COUNT(&set);
 }
 
 static void set_halt_poll(struct host_tune *h, struct vm *vm, int nr_vcpus,
 			  struct tune_outcome *o)
 {
-	int cpus = h->budget ? h->bud.nr_cpus : online_cpus();
+	/* In budget mode, the effective budget (cpu_budget and the cap). */
+	int cpus = h->budget ? h->bud.nr_cpus : budget_usable_cpus();
 	uint64_t ns = budget_halt_poll_ns(nr_vcpus, cpus);
 	int r = vm_set_halt_poll(vm, ns);
 
@@ -284,6 +309,14 @@ void tune_format_json(const struct tune_outcome *o, struct buf *out)
 		   o->performance_mode ? "true" : "false",
 		   o->budget_mode ? "true" : "false",
 		   o->halt_observable ? "true" : "false");
+	if (o->budget_mode)
+		buf_printf(out, ", \"cpu_budget\": %u", o->cpu_budget);
+	else
+		buf_printf(out, ", \"cpu_budget\": null");
+	if (o->cpu_cap)
+		buf_printf(out, ", \"cpu_cap\": %u", o->cpu_cap);
+	else
+		buf_printf(out, ", \"cpu_cap\": null");
 	json_notes(o, out);
 	buf_printf(out, ", \"vcpus\": [");
 	for (i = 0; i < o->nr_vcpus; i++) {

@@ -40,6 +40,8 @@ struct tune_outcome {
 	enum perf_status perf_status;
 	char perf_reason[512];
 	bool budget_failed;		/* cpuset not applied or not removed */
+	uint32_t cpu_budget;		/* budget mode: host CPUs of the vCPUs */
+	uint32_t cpu_cap;		/* --cpu-cap / KTSTR_CPU_CAP, 0: none */
 	bool halt_observable;		/* false with HLT exits disabled */
 	struct buf notes;		/* diagnostics, '\n'-separated */
 	int nr_vcpus;
@@ -57,11 +59,14 @@ struct host_tune {
 
 /*
  * Performance mode when @perf_mode (and not forced off), else budget mode
- * when @cpu_budget. Returns 0, or -EAGAIN when performance mode cannot run
- * (o->perf_status, o->perf_reason say why).
+ * when @cpu_budget or @cpu_cap: min(@cpu_budget or all usable host CPUs,
+ * @cpu_cap) CPUs. @cpu_cap (0: none) also refuses performance mode for a
+ * topology needing more host CPUs. Returns 0, or -EAGAIN when performance
+ * mode cannot run (o->perf_status, o->perf_reason say why).
  */
 int tune_prepare(struct host_tune *h, bool perf_mode, uint32_t cpu_budget,
-		 const struct topology *t, struct tune_outcome *o);
+		 uint32_t cpu_cap, const struct topology *t,
+		 struct tune_outcome *o);
 /* Exit suppression, realtime hint, RAM backing, halt polling. */
 int tune_vm(struct host_tune *h, struct vm *vm, struct tune_outcome *o,
 	    char *err, size_t errlen);
@@ -81,7 +86,10 @@ int vcpu_arch_guest_steal(struct vcpu *v, uint64_t *ns);
 
 /* TAP diagnostic lines (notes, one line per vCPU). */
 void tune_format_diag(const struct tune_outcome *o, struct buf *out);
-/* JSON members, without braces: "perf_mode": ..., "vcpus": [...]. */
+/*
+ * JSON members, without braces: "perf_mode": ..., "cpu_budget": ...,
+ * "cpu_cap": ..., "vcpus": [...].
+ */
 void tune_format_json(const struct tune_outcome *o, struct buf *out);
 
 #endif

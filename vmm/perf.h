@@ -56,6 +56,14 @@ enum perf_status perf_plan_build(const struct host_info *h,
 				 void *opaque, struct perf_plan *p,
 				 char *reason, size_t len);
 
+/*
+ * --cpu-cap / KTSTR_CPU_CAP: performance mode takes the vCPUs of @t plus
+ * one service CPU; more than @cap (0: no cap) host CPUs is
+ * PERF_UNAVAILABLE, with a @reason naming the cap.
+ */
+enum perf_status perf_cap_check(const struct topology *t, uint32_t cap,
+				char *reason, size_t len);
+
 /* Exclusive per-LLC flock()s under a run directory. */
 struct perf_locks {
 	char *dir;

@@ -287,6 +287,19 @@ busy:
 	return PERF_CONTENTION;
 }
 
+enum perf_status perf_cap_check(const struct topology *t, uint32_t cap,
+				char *reason, size_t len)
+{
+	uint32_t need = topology_nr_cpus(t) + 1;
+
+	if (!cap || need <= cap)
+		return PERF_OK;
+	snprintf(reason, len,
+		 "performance mode needs %u host CPUs (%u vCPUs + 1 service CPU), the CPU cap (--cpu-cap / KTSTR_CPU_CAP) allows %u",
+		 need, need - 1, cap);
+	return PERF_UNAVAILABLE;
+}
+
 enum perf_status perf_plan_build(const struct host_info *h,
 				 const struct topology *t, perf_claim_fn claim,
 				 void *opaque, struct perf_plan *p,

@@ -36,6 +36,7 @@ static void sink_out(void *opaque, const uint8_t *data, size_t len)
 struct con_sinks {
 	struct buf *data, *hvc;
 	int hvc_fd;
+	struct stats_relay *relay;	/* set before the guest runs */
 };
 
 /* Runs on the console's I/O thread; ports 0 and 1 have one writer each. */
@@ -50,6 +51,8 @@ static void con_out(void *opaque, unsigned int port, const uint8_t *data,
 		buf_put(s->hvc, data, len);
 		if (s->hvc_fd >= 0 && write(s->hvc_fd, data, len) < 0)
 			s->hvc_fd = -1;
+	} else if (port == CON_PORT_STATS && s->relay) {
+		stats_relay_input(s->relay, data, len);
 	}
 }
 
@@ -200,7 +203,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	r = open_inputs(cfg, &f, head, err, errlen);
 	if (!r)
 		r = tune_prepare(&tune, cfg->performance_mode, cfg->cpu_budget,
-				 &cfg->topo, &out->tune);
+				 cfg->cpu_cap, &cfg->topo, &out->tune);
 	else
 		memset(&tune, 0, sizeof(tune));
 	if (r == -EAGAIN)
@@ -239,6 +242,18 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	if (!con && !cfg->no_virtio)
 		pr_warn("no virtio-console: results come back on COM2 only");
 	out->has_virtio_console = con;
+	if (con && (cfg->stats_sock || cfg->stats_interval_ms)) {
+		struct stats_relay_config sc = {
+			.sock_path = cfg->stats_sock,
+			.interval_ms = cfg->stats_interval_ms,
+		};
+
+		cs.relay = stats_relay_start(con, &sc, err, errlen);
+		if (!cs.relay) {
+			r = -EINVAL;
+			goto out;
+		}
+	}
 	cmdline = build_cmdline(cfg, con);
 	r = vm_arch_boot(vm, cfg, &f, cmdline, err, errlen);
 	if (r)
@@ -265,6 +280,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	tune_finish(&tune, vm, &out->tune);
 	input_stop(&in);
 out:
+	stats_relay_stop(cs.relay, &out->stats);
 	virtio_console_destroy(con);
 	vm_destroy(vm);
 	tune_release(&tune, &out->tune);
@@ -282,4 +298,5 @@ void vmm_outcome_free(struct vmm_outcome *out)
 	tune_outcome_free(&out->tune);
 	buf_free(&out->data);
 	buf_free(&out->hvc);
+	stats_relay_outcome_free(&out->stats);
 }

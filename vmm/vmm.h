@@ -10,6 +10,7 @@
 
 #include "util/util.h"
 #include "vmm/hosttune.h"
+#include "vmm/stats_relay.h"
 #include "vmm/topology.h"
 #include "vmm/vm.h"
 
@@ -27,6 +28,10 @@ struct vmm_config {
 	bool no_virtio;			/* leave out the virtio-console */
 	bool performance_mode;		/* vmm/perf.h; refused: -EAGAIN */
 	uint32_t cpu_budget;		/* host CPUs for the vCPUs, 0: all */
+	uint32_t cpu_cap;		/* at most N host CPUs (--cpu-cap), 0: any */
+	/* Scheduler stats relay (vmm/stats_relay.h): socket and sampler. */
+	const char *stats_sock;		/* host unix socket, or NULL */
+	uint32_t stats_interval_ms;	/* sample every N ms, 0: never */
 };
 
 struct vmm_outcome {
@@ -44,6 +49,7 @@ struct vmm_outcome {
 	uint64_t run_ns;		/* first KVM_RUN to stop */
 	uint64_t exits;
 	struct tune_outcome tune;	/* perf/budget mode, vCPU telemetry */
+	struct stats_relay_outcome stats;	/* scheduler stats samples */
 };
 
 /* Returns 0 when the VM ran (whatever the guest did), else -errno + @err. */

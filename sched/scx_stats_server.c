@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/* A built-in scheduler's scx_stats socket; see scx_stats_server.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "sched/scx_stats_server.h"
+#include "util/stats_proto.h"
+
+/* Name and meaning of each scalar counter, for "stats" and "stats_meta". */
+static const struct {
+	const char *name, *desc;
+	size_t off;
+} fields[] = {
+	{ "enqueued", "ops.enqueue() calls",
+	  offsetof(struct ktstr_sched_stats, enqueued) },
+	{ "dispatched", "tasks put on any DSQ",
+	  offsetof(struct ktstr_sched_stats, dispatched) },
+	{ "local", "tasks sent straight to an idle CPU's local DSQ",
+	  offsetof(struct ktstr_sched_stats, local) },
+	{ "nr_llcs", "LLC DSQs in use (llc scheduler)",
+	  offsetof(struct ktstr_sched_stats, nr_llcs) },
+};
+
+static void put_stats(struct buf *b, const char *ops,
+		      const struct ktstr_sched_stats *st)
+{
+	struct ktstr_sched_stats s;
+	uint64_t i, nr;
+	size_t f;
+
+	/* One read of the live counters, each a plain aligned u64. */
+	memcpy(&s, st, sizeof(s));
+	buf_printf(b, "{\"ops\":");
+	json_put_string(b, ops);
+	for (f = 0; f < ARRAY_SIZE(fields); f++)
+		buf_printf(b, ",\"%s\":%llu", fields[f].name,
+			   (unsigned long long)*(__u64 *)((char *)&s + fields[f].off));
+	nr = MIN(s.nr_llcs, (uint64_t)KTSTR_SCX_MAX_LLCS);
+	buf_printf(b, ",\"llcs\":[");
+	for (i = 0; i < nr; i++)
+		buf_printf(b, "%s{\"queued\":%llu,\"own\":%llu,\"stolen\":%llu}",
+			   i ? "," : "", (unsigned long long)s.llc_enq[i],
+			   (unsigned long long)s.llc_own[i],
+			   (unsigned long long)s.llc_steal[i]);
+	buf_printf(b, "]}");
+}
+
+static void put_meta(struct buf *b, const char *ops)
+{
+	size_t f;
+
+	buf_printf(b, "{\"ktstr_sched_stats\":{\"name\":\"ktstr_sched_stats\",\"desc\":");
+	json_put_string(b, ops);
+	buf_printf(b, ",\"fields\":{");
+	for (f = 0; f < ARRAY_SIZE(fields); f++) {
+		buf_printf(b, "%s\"%s\":{\"kind\":\"u64\",\"desc\":", f ? "," : "",
+			   fields[f].name);
+		json_put_string(b, fields[f].desc);
+		buf_putc(b, '}');
+	}
+	buf_printf(b, ",\"llcs\":{\"kind\":\"array\",\"desc\":\"per LLC: queued, taken by own CPUs, stolen by others\"}}}}");
+}
+
+void scx_stats_answer(const char *req, const char *ops,
+		      const struct ktstr_sched_stats *st, struct buf *resp)
+{
+	char name[64];
+	int r = stats_json_str(req, "req", name, sizeof(name));
+
+	if (r) {
+		stats_error_resp(resp, EINVAL, "%s: request without a \"req\" string",
+				 ops);
+		return;
+	}
+	if (strcmp(name, "stats") && strcmp(name, "stats_meta")) {
+		stats_error_resp(resp, EINVAL, "%s: unknown request '%s' (stats, stats_meta)",
+				 ops, name);
+		return;
+	}
+	buf_printf(resp, "{\"errno\":0,\"args\":{\"resp\":");
+	if (!strcmp(name, "stats"))
+		put_stats(resp, ops, st);
+	else
+		put_meta(resp, ops);
+	buf_printf(resp, "}}\n");
+}
+
+struct scx_stats_server {
+	int fd;
+	int stop_pipe[2];		/* readable: the thread ends */
+	char path[108];
+	char ops[128];
+	const struct ktstr_sched_stats *live;
+	pthread_t thread;
+};
+
+static bool stopping(struct scx_stats_server *s)
+{
+	struct pollfd p = { .fd = s->stop_pipe[0], .events = POLLIN };
+
+	return poll(&p, 1, 0) != 0;
+}
+
+/*
+ * A client may send several requests; each gets its line. Reads time out
+ * every 200 ms to notice a stop: no pthread_cancel(), which needs
+ * libgcc_s.so for unwinding, and the guest's initramfs has none.
+ */
+static void serve_client(struct scx_stats_server *s, int c)
+{
+	struct buf pending = {}, line = {}, resp = {};
+	int idle = 0, r;
+
+	while (!stopping(s) && idle < 50) {
+		r = stats_read_line(c, &pending, &line, 200);
+		if (r == -ETIMEDOUT) {
+			idle++;
+			continue;
+		}
+		if (r)
+			break;
+		idle = 0;
+		resp.len = 0;
+		scx_stats_answer((char *)line.data, s->ops, s->live, &resp);
+		if (stats_write_all(c, resp.data, resp.len))
+			break;
+	}
+	buf_free(&pending);
+	buf_free(&line);
+	buf_free(&resp);
+}
+
+static void *serve(void *arg)
+{
+	struct scx_stats_server *s = arg;
+	struct pollfd p[2] = {
+		{ .fd = s->fd, .events = POLLIN },
+		{ .fd = s->stop_pipe[0], .events = POLLIN },
+	};
+
+	while (poll(p, 2, -1) >= 0 || errno == EINTR) {
+		int c;
+
+		if (p[1].revents)
+			break;
+		if (!(p[0].revents & POLLIN))
+			continue;
+		c = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
+		if (c < 0)
+			continue;
+		serve_client(s, c);
+		close(c);
+	}
+	return NULL;
+}
+
+struct scx_stats_server *scx_stats_serve(const char *path, const char *ops,
+					 const struct ktstr_sched_stats *live,
+					 char *err, size_t errlen)
+{
+	struct scx_stats_server *s = xzalloc(sizeof(*s));
+	int r;
+
+	if (pipe2(s->stop_pipe, O_CLOEXEC)) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		free(s);
+		return NULL;
+	}
+	s->fd = stats_sock_listen(path, err, errlen);
+	if (s->fd < 0)
+		goto fail;
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	snprintf(s->ops, sizeof(s->ops), "%s", ops);
+	s->live = live;
+	r = pthread_create(&s->thread, NULL, serve, s);
+	if (!r)
+		return s;
+	snprintf(err, errlen, "stats thread: %s", strerror(r));
+	close(s->fd);
+	unlink(path);
+fail:
+	close(s->stop_pipe[0]);
+	close(s->stop_pipe[1]);
+	free(s);
+	return NULL;
+}
+
+void scx_stats_server_stop(struct scx_stats_server *s)
+{
+	if (!s)
+		return;
+	if (write(s->stop_pipe[1], "x", 1) != 1)
+		return;		/* leave the thread: the process is ending */
+	pthread_join(s->thread, NULL);
+	close(s->fd);
+	close(s->stop_pipe[0]);
+	close(s->stop_pipe[1]);
+	unlink(s->path);
+	free(s);
+}
