@@ -35,22 +35,6 @@ static int result_fd = -1;
 static int data_fd = -1;
 static const char *topo_spec;
 
-static void write_all(int fd, const void *p, size_t len)
-{
-	const char *c = p;
-
-	while (len) {
-		ssize_t n = write(fd, c, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		c += n;
-		len -= n;
-	}
-}
-
 static void mount_one(const char *src, const char *dst, const char *type,
 		      unsigned long flags, const char *data)
 {

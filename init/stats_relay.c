@@ -37,7 +37,7 @@ static void relay_one(int port, const char *req)
 		buf_put(&out, resp.data, resp.len);
 		buf_putc(&out, '\n');
 	}
-	stats_write_all(port, out.data, out.len);
+	write_all(port, out.data, out.len);
 	buf_free(&resp);
 	buf_free(&out);
 }
@@ -73,7 +73,7 @@ static __noreturn void relay_loop(int port)
 			}
 			stats_error_resp(&out, E2BIG, "ktstr relay: request over %d bytes",
 					 STATS_LINE_MAX);
-			stats_write_all(port, out.data, out.len);
+			write_all(port, out.data, out.len);
 			buf_free(&out);
 		}
 	}

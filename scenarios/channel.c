@@ -50,22 +50,13 @@ int channel_open(void)
 int channel_send(int fd, uint16_t type, const void *p, uint32_t len)
 {
 	struct buf b = {};
-	size_t off = 0;
 	int r;
 
 	if (fd < 0)
 		return -ENODEV;
 	r = tlv_encode(&b, type, p, len);
-	while (!r && off < b.len) {
-		ssize_t n = write(fd, b.data + off, b.len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			r = n < 0 ? -errno : -EIO;
-		else
-			off += n;
-	}
+	if (!r)
+		r = write_all(fd, b.data, b.len);
 	buf_free(&b);
 	return r;
 }

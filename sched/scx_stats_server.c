@@ -2,7 +2,6 @@
 /* A built-in scheduler's scx_stats socket; see scx_stats_server.h. */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -102,63 +101,18 @@ struct scx_stats_server {
 	pthread_t thread;
 };
 
-static bool stopping(struct scx_stats_server *s)
+static void answer(void *opaque, const char *req, struct buf *out)
 {
-	struct pollfd p = { .fd = s->stop_pipe[0], .events = POLLIN };
+	struct scx_stats_server *s = opaque;
 
-	return poll(&p, 1, 0) != 0;
-}
-
-/*
- * A client may send several requests; each gets its line. Reads time out
- * every 200 ms to notice a stop: no pthread_cancel(), which needs
- * libgcc_s.so for unwinding, and the guest's initramfs has none.
- */
-static void serve_client(struct scx_stats_server *s, int c)
-{
-	struct buf pending = {}, line = {}, resp = {};
-	int idle = 0, r;
-
-	while (!stopping(s) && idle < 50) {
-		r = stats_read_line(c, &pending, &line, 200);
-		if (r == -ETIMEDOUT) {
-			idle++;
-			continue;
-		}
-		if (r)
-			break;
-		idle = 0;
-		resp.len = 0;
-		scx_stats_answer((char *)line.data, s->ops, s->live, &resp);
-		if (stats_write_all(c, resp.data, resp.len))
-			break;
-	}
-	buf_free(&pending);
-	buf_free(&line);
-	buf_free(&resp);
+	scx_stats_answer(req, s->ops, s->live, out);
 }
 
 static void *serve(void *arg)
 {
 	struct scx_stats_server *s = arg;
-	struct pollfd p[2] = {
-		{ .fd = s->fd, .events = POLLIN },
-		{ .fd = s->stop_pipe[0], .events = POLLIN },
-	};
 
-	while (poll(p, 2, -1) >= 0 || errno == EINTR) {
-		int c;
-
-		if (p[1].revents)
-			break;
-		if (!(p[0].revents & POLLIN))
-			continue;
-		c = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
-		if (c < 0)
-			continue;
-		serve_client(s, c);
-		close(c);
-	}
+	stats_serve(s->fd, s->stop_pipe[0], 10000, answer, s);
 	return NULL;
 }
 

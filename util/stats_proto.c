@@ -281,23 +281,6 @@ int stats_read_line(int fd, struct buf *pending, struct buf *line,
 	return r < 0 ? r : 0;
 }
 
-int stats_write_all(int fd, const void *p, size_t len)
-{
-	const uint8_t *b = p;
-
-	while (len) {
-		ssize_t n = write(fd, b, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		b += n;
-		len -= n;
-	}
-	return 0;
-}
-
 static int sock_addr(const char *path, struct sockaddr_un *sa, char *err,
 		     size_t errlen)
 {
@@ -334,7 +317,7 @@ int stats_sock_query(const char *path, const char *req, struct buf *resp,
 		return r;
 	}
 	buf_printf(&out, "%s\n", req);
-	r = stats_write_all(fd, out.data, out.len);
+	r = write_all(fd, out.data, out.len);
 	if (r) {
 		snprintf(err, errlen, "write to %s: %s", path, strerror(-r));
 	} else {
@@ -376,4 +359,62 @@ int stats_sock_listen(const char *path, char *err, size_t errlen)
 		return r;
 	}
 	return fd;
+}
+
+static bool fd_readable(int fd, int timeout_ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, timeout_ms) > 0;
+}
+
+/* Polls in short slices so a stop is noticed without pthread_cancel(). */
+#define SERVE_SLICE_MS 200
+
+static void serve_client(int c, int stop_fd, int idle_ms, stats_answer_fn fn,
+			 void *opaque)
+{
+	struct buf pending = {}, line = {}, out = {};
+	int idle = 0, r;
+
+	while (!fd_readable(stop_fd, 0) && idle < idle_ms) {
+		r = stats_read_line(c, &pending, &line, SERVE_SLICE_MS);
+		if (r == -ETIMEDOUT) {
+			idle += SERVE_SLICE_MS;
+			continue;
+		}
+		if (r)
+			break;
+		idle = 0;
+		out.len = 0;
+		fn(opaque, (char *)line.data, &out);
+		if (write_all(c, out.data, out.len))
+			break;
+	}
+	buf_free(&pending);
+	buf_free(&line);
+	buf_free(&out);
+}
+
+void stats_serve(int listen_fd, int stop_fd, int idle_ms, stats_answer_fn fn,
+		 void *opaque)
+{
+	struct pollfd p[2] = {
+		{ .fd = listen_fd, .events = POLLIN },
+		{ .fd = stop_fd, .events = POLLIN },
+	};
+
+	while (poll(p, 2, -1) >= 0 || errno == EINTR) {
+		int c;
+
+		if (p[1].revents)
+			break;
+		if (!(p[0].revents & POLLIN))
+			continue;
+		c = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (c < 0)
+			continue;
+		serve_client(c, stop_fd, idle_ms, fn, opaque);
+		close(c);
+	}
 }

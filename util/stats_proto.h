@@ -55,8 +55,6 @@ int stats_line_take(struct buf *in, struct buf *line);
 /* Reads from @fd until @line holds a line; -ETIMEDOUT after @timeout_ms. */
 int stats_read_line(int fd, struct buf *pending, struct buf *line,
 		    int timeout_ms);
-/* Writes all of @len bytes; 0 or -errno. */
-int stats_write_all(int fd, const void *p, size_t len);
 
 /*
  * One round trip on the unix socket @path: @req (a line without its
@@ -65,6 +63,16 @@ int stats_write_all(int fd, const void *p, size_t len);
  */
 int stats_sock_query(const char *path, const char *req, struct buf *resp,
 		     int timeout_ms, char *err, size_t errlen);
+/* Answers one request line @req: the response line, newline included. */
+typedef void (*stats_answer_fn)(void *opaque, const char *req,
+				struct buf *out);
+/*
+ * Serves clients of @listen_fd one at a time until @stop_fd is readable;
+ * each request line gets @fn's answer. A client silent for @idle_ms is
+ * dropped. Runs on a thread of its own.
+ */
+void stats_serve(int listen_fd, int stop_fd, int idle_ms, stats_answer_fn fn,
+		 void *opaque);
 /* Binds and listens on @path (a stale socket file is replaced); fd or -errno. */
 int stats_sock_listen(const char *path, char *err, size_t errlen);
 

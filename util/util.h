@@ -54,6 +54,8 @@ void buf_free(struct buf *b);
 
 /* Whole-file helpers; return -errno on failure. */
 int read_file(const char *path, struct buf *out);
+/* Writes all @len bytes (retrying short writes and EINTR); 0 or -errno. */
+int write_all(int fd, const void *data, size_t len);
 int write_file_atomic(const char *path, const void *data, size_t len);
 int mkdir_p(const char *path, unsigned int mode);
 

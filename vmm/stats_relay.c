@@ -121,9 +121,9 @@ static void *sampler(void *arg)
 }
 
 /* One request of a host client relayed; its response line into @out. */
-static void relay_request(struct stats_relay *r, const char *req,
-			  struct buf *out)
+static void relay_request(void *opaque, const char *req, struct buf *out)
 {
+	struct stats_relay *r = opaque;
 	struct buf resp = {};
 	int ret = stats_relay_query(r, req, &resp, STATS_TIMEOUT_MS + 1000);
 
@@ -139,55 +139,12 @@ static void relay_request(struct stats_relay *r, const char *req,
 	pthread_mutex_unlock(&r->query_lock);
 }
 
-/*
- * One host client: its request lines, one at a time, to the guest. Idle
- * clients are dropped after a minute, and all of them when the VM stops.
- */
-static void serve_client(struct stats_relay *r, int c)
-{
-	struct buf pending = {}, line = {}, out = {};
-	int idle = 0, ret;
-
-	while (!wait_stop(r, 0) && idle < 120) {
-		ret = stats_read_line(c, &pending, &line, 500);
-		if (ret == -ETIMEDOUT) {
-			idle++;
-			continue;
-		}
-		if (ret)
-			break;
-		idle = 0;
-		out.len = 0;
-		relay_request(r, (char *)line.data, &out);
-		if (stats_write_all(c, out.data, out.len))
-			break;
-	}
-	buf_free(&pending);
-	buf_free(&line);
-	buf_free(&out);
-}
-
+/* Host clients, one at a time; idle ones are dropped after a minute. */
 static void *listener(void *arg)
 {
 	struct stats_relay *r = arg;
-	struct pollfd p[2] = {
-		{ .fd = r->listen_fd, .events = POLLIN },
-		{ .fd = r->stop_pipe[0], .events = POLLIN },
-	};
 
-	while (poll(p, 2, -1) >= 0 || errno == EINTR) {
-		int c;
-
-		if (p[1].revents)
-			break;
-		if (!(p[0].revents & POLLIN))
-			continue;
-		c = accept4(r->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (c < 0)
-			continue;
-		serve_client(r, c);
-		close(c);
-	}
+	stats_serve(r->listen_fd, r->stop_pipe[0], 60000, relay_request, r);
 	return NULL;
 }
 
