@@ -32,6 +32,11 @@
  * per LLC and for stealing, and light enough for the emulated host.
  */
 #define SCX_TOPO	"1n2l2c1t"
+/*
+ * Boot included: the emulated host boots this guest in 10-25 s and enables
+ * or tears down a scheduler in up to 6 s, more when the machine is busy.
+ */
+#define SCX_TIMEOUT_MS	180000
 #define MAX_WORKERS	64
 #define CACHELINE_U64	8	/* one counter per 64-byte line */
 
@@ -192,6 +197,7 @@ static int scx_steady_eevdf(struct ktstr_ctx *ctx)
 	return steady_load(ctx);
 }
 KTSTR_TEST(scx_steady_eevdf, .category = "sched", .topology = SCX_TOPO,
+	   .timeout_ms = SCX_TIMEOUT_MS,
 	   .duration_ms = 1000,
 	   .description = "control: spinning load, no sched_ext, workers not on ext");
 
@@ -200,6 +206,7 @@ static int scx_steady_fifo(struct ktstr_ctx *ctx)
 	return steady_load(ctx);
 }
 KTSTR_TEST(scx_steady_fifo, .category = "sched", .topology = SCX_TOPO,
+	   .timeout_ms = SCX_TIMEOUT_MS,
 	   .scheduler = "fifo", .duration_ms = 1500,
 	   .description = "spinning load under the built-in global FIFO sched_ext scheduler");
 
@@ -208,6 +215,7 @@ static int scx_steady_llc(struct ktstr_ctx *ctx)
 	return steady_load(ctx);
 }
 KTSTR_TEST(scx_steady_llc, .category = "sched", .topology = SCX_TOPO,
+	   .timeout_ms = SCX_TIMEOUT_MS,
 	   .scheduler = "llc", .duration_ms = 1500,
 	   .description = "spinning load under the LLC-aware scheduler: every LLC queues and serves its own");
 
@@ -216,6 +224,7 @@ static int scx_exit_caught(struct ktstr_ctx *ctx)
 	return steady_load(ctx);
 }
 KTSTR_TEST(scx_exit_caught, .category = "sched", .topology = SCX_TOPO,
+	   .timeout_ms = SCX_TIMEOUT_MS,
 	   .scheduler = "fail", .duration_ms = 1500,
 	   .description = "a scheduler calling scx_bpf_error() is reported as SCHED_EXIT",
 	   .expect = KTSTR_EXPECT_FAIL,
