@@ -287,8 +287,16 @@ static void set_fifo(struct perf_state *s, int prio, const char *who)
 	int r = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
 	bool first;
 
-	if (!r)
+	if (!r) {
+		/* Said once per kind of thread, so a reader knows it held. */
+		pthread_mutex_lock(&s->lock);
+		first = !(s->rt_noted & (1U << prio));
+		s->rt_noted |= 1U << prio;
+		pthread_mutex_unlock(&s->lock);
+		if (first)
+			perf_note(s, "perf mode: %s SCHED_FIFO %d", who, prio);
 		return;
+	}
 	pthread_mutex_lock(&s->lock);
 	first = !s->rt_refused;
 	s->rt_refused = true;

@@ -87,9 +87,10 @@ struct perf_state {
 	struct perf_locks locks;
 	bool hugepages;			/* enough free 2 MiB pages */
 	bool rt_refused;		/* SCHED_FIFO not permitted */
+	unsigned int rt_noted;		/* bit per priority: success noted */
 	cpu_set_t saved_affinity;	/* of the calling thread */
 	bool affinity_saved;
-	pthread_mutex_t lock;		/* notes, rt_refused */
+	pthread_mutex_t lock;		/* notes, rt_refused, rt_noted */
 	struct buf notes;		/* warnings and facts, '\n'-separated */
 };
 
