@@ -267,6 +267,7 @@ install: all
 	$(Q)install -m 0755 $(PROG) run_vmtests.sh $(INSTALL_PATH)/
 	$(Q)install -m 0644 config $(INSTALL_PATH)/
 	$(Q)install -m 0755 $(TEST_PROGS) $(VM_SMOKE) $(INSTALL_PATH)/tests/
+	$(if $(wildcard $(SCX_SIMPLE)),$(Q)install -m 0755 $(SCX_SIMPLE) $(INSTALL_PATH)/)
 	$(Q)cp -a scripts/. $(INSTALL_PATH)/scripts/
 
 emit_tests:

@@ -106,14 +106,34 @@ bool test_selected(const struct ktstr_test *t, const struct run_options *o)
 
 /*
  * The host binary a run of @t packs as /scheduler: --scheduler's, else
- * the test's own absolute .scheduler; NULL for none.
+ * the test's own absolute .scheduler (or, for an installed ktstr, the file
+ * of that name beside it); NULL for none.
  */
 static const char *ext_scheduler(const struct ktstr_test *t,
 				 const struct run_options *o)
 {
+	static char near[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
 	if (o->scheduler)
 		return o->scheduler;
-	return t->scheduler && t->scheduler[0] == '/' ? t->scheduler : NULL;
+	if (!t->scheduler || t->scheduler[0] != '/')
+		return NULL;
+	if (!access(t->scheduler, X_OK))
+		return t->scheduler;
+	/* Installed (make install): the binary of that name next to ktstr. */
+	n = readlink("/proc/self/exe", near, sizeof(near) - 1);
+	if (n > 0) {
+		near[n] = '\0';
+		slash = strrchr(near, '/');
+		if (slash && snprintf(slash + 1, sizeof(near) - (slash + 1 - near),
+				      "%s", strrchr(t->scheduler, '/') + 1) <
+			     (int)(sizeof(near) - (slash + 1 - near)) &&
+		    !access(near, X_OK))
+			return near;
+	}
+	return t->scheduler;	/* missing: a SKIP naming it */
 }
 
 static int nr_threads(void)
