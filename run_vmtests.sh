@@ -87,7 +87,8 @@ while read -r name cat _; do
 	case " $categories " in *" $cat "*) names+=("$cat:$name") ;; esac
 done < <("$KTSTR" list)
 [[ " $categories " != *" boot "* ]] ||
-	names=("boot:vm_smoke" "boot:bad_kernel_path" "boot:shell_interactive" "${names[@]}")
+	names=("boot:vm_smoke" "boot:bad_kernel_path" "boot:shell_interactive" "boot:shell_tty"
+	       "${names[@]}")
 [[ " $categories " != *" sched "* ]] || names+=("sched:stats_cli")
 [[ " $categories " != *" perf "* ]] || names+=("perf:no_skip_exit")
 
@@ -113,6 +114,22 @@ run_shell_interactive() {
 	printf '%s\n' "$out" | tail -n 20
 	echo "exit status $rc (want 3)"
 	[ $rc = 3 ] && [[ $out == *ktstr-42* ]]
+}
+
+# The same on a terminal (a pty from script(1)): ktstr puts it in raw mode
+# and the guest shell does the echo and line editing.
+run_shell_tty() {
+	local out rc in
+	command -v script >/dev/null ||
+		{ echo "# SKIP no script(1) for a pty (bsdutils)"; return 4; }
+	in=$(mktemp)
+	printf 'echo ktstr-$((6 * 7))\rexit 5\r' >"$in"
+	out=$(timeout 600 script -qefc "'$KTSTR' shell --kernel '$kernel' --timeout 300" \
+		/dev/null <"$in" 2>&1); rc=$?
+	rm -f "$in"
+	printf '%s\n' "$out" | tail -n 20
+	echo "exit status $rc (want 5)"
+	[ $rc = 5 ] && [[ $out == *ktstr-42* ]]
 }
 
 # `ktstr stats` against a running test's --stats-sock: the host socket,
@@ -177,6 +194,7 @@ for entry in "${names[@]}"; do
 	vm_smoke) out=$(run_vm_smoke 2>&1); rc=$? ;;
 	bad_kernel_path) out=$(run_bad_kernel_path 2>&1); rc=$? ;;
 	shell_interactive) out=$(run_shell_interactive 2>&1); rc=$? ;;
+	shell_tty) out=$(run_shell_tty 2>&1); rc=$? ;;
 	stats_cli) out=$(run_stats_cli 2>&1); rc=$? ;;
 	no_skip_exit) out=$(run_no_skip_exit 2>&1); rc=$? ;;
 	*) out=$("$KTSTR" run -t "$name" --kernel "$kernel" 2>&1); rc=$? ;;
