@@ -117,16 +117,29 @@ run_shell_interactive() {
 }
 
 # The same on a terminal (a pty from script(1)): ktstr puts it in raw mode
-# and the guest shell does the echo and line editing.
-run_shell_tty() {
-	local out rc in
-	command -v script >/dev/null ||
-		{ echo "# SKIP no script(1) for a pty (bsdutils)"; return 4; }
+# and the guest shell does the echo and line editing. In the emulated host a
+# guest that never printed anything (not even its shell's banner) within
+# the deadline is the known emulated-host hang (README): tried once more,
+# and said so; the second try must pass on its own.
+shell_tty_once() {
+	local in
 	in=$(mktemp)
 	printf 'echo ktstr-$((6 * 7))\rexit 5\r' >"$in"
-	out=$(timeout 600 script -qefc "'$KTSTR' shell --kernel '$kernel' --timeout 300" \
+	out=$(timeout 300 script -qefc "'$KTSTR' shell --kernel '$kernel' --timeout 120" \
 		/dev/null <"$in" 2>&1); rc=$?
 	rm -f "$in"
+}
+run_shell_tty() {
+	local out rc
+	command -v script >/dev/null ||
+		{ echo "# SKIP no script(1) for a pty (bsdutils)"; return 4; }
+	shell_tty_once
+	if [ $rc != 5 ] && [ "${KTSTR_EMULATED_HOST:-}" = 1 ] &&
+	   [[ $out != *BusyBox* ]]; then
+		printf '%s\n' "$out" | tail -n 5
+		echo "retrying: the guest never started its shell (exit $rc): emulated-host hang"
+		shell_tty_once
+	fi
 	printf '%s\n' "$out" | tail -n 20
 	echo "exit status $rc (want 5)"
 	[ $rc = 5 ] && [[ $out == *ktstr-42* ]]
