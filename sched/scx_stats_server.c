@@ -121,6 +121,7 @@ struct scx_stats_server *scx_stats_serve(const char *path, const char *ops,
 					 char *err, size_t errlen)
 {
 	struct scx_stats_server *s = xzalloc(sizeof(*s));
+	char *slash;
 	int r;
 
 	if (pipe2(s->stop_pipe, O_CLOEXEC)) {
@@ -128,10 +129,17 @@ struct scx_stats_server *scx_stats_serve(const char *path, const char *ops,
 		free(s);
 		return NULL;
 	}
+	/* Its directory may not exist yet (no relay, no other scheduler). */
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	slash = strrchr(s->path, '/');
+	if (slash && slash != s->path) {
+		*slash = '\0';
+		mkdir_p(s->path, 0755);
+		*slash = '/';
+	}
 	s->fd = stats_sock_listen(path, err, errlen);
 	if (s->fd < 0)
 		goto fail;
-	snprintf(s->path, sizeof(s->path), "%s", path);
 	snprintf(s->ops, sizeof(s->ops), "%s", ops);
 	s->live = live;
 	r = pthread_create(&s->thread, NULL, serve, s);

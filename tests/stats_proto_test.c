@@ -171,7 +171,8 @@ TEST(socket_round_trip)
 	long long v;
 	int i;
 
-	snprintf(path, sizeof(path), "/tmp/ktstr-stats-test.%d", getpid());
+	/* A directory that does not exist yet, like /var/run/scx/root. */
+	snprintf(path, sizeof(path), "/tmp/ktstr-stats-test.%d/root/stats", getpid());
 	srv = scx_stats_serve(path, "ktstr_fifo", &live, err, sizeof(err));
 	ASSERT_NE(NULL, srv) TH_LOG("%s", err);
 	for (i = 0; i < 3; i++) {
@@ -187,6 +188,10 @@ TEST(socket_round_trip)
 	ASSERT_EQ(-ENOENT, stats_sock_query(path, STATS_REQ_DFL, &resp, 2000,
 					    err, sizeof(err)));
 	ASSERT_NE(NULL, strstr(err, path));
+	*strrchr(path, '/') = '\0';
+	rmdir(path);
+	*strrchr(path, '/') = '\0';
+	rmdir(path);
 	buf_free(&resp);
 }
 
