@@ -44,13 +44,18 @@ static const char env_help[] =
 
 static int cmd_list(int argc, char **argv)
 {
+	bool lng = argc > 1 && (!strcmp(argv[1], "--long") || !strcmp(argv[1], "-l"));
 	struct ktstr_test *t;
 
-	if (argc > 1)
-		die("list: unexpected argument '%s'", argv[1]);
-	for (t = ktstr_tests(); t; t = t->next)
-		printf("%-28s %-6s %-10s %s\n", t->name, t->category,
-		       t->topology ? : "1n1l1c1t", t->description ? : "");
+	if (argc > 1 + lng)
+		die("list: unexpected argument '%s'", argv[1 + lng]);
+	for (t = ktstr_tests(); t; t = t->next) {
+		printf("%-28s %-6s %-10s ", t->name, t->category,
+		       t->topology ? : "1n1l1c1t");
+		if (lng)
+			printf("%4us ", (test_timeout_ms(t) + 999) / 1000);
+		printf("%s\n", t->description ? : "");
+	}
 	return 0;
 }
 
@@ -216,7 +221,7 @@ static const struct cmd cmds[] = {
 	  "  -S, --stats-sock PATH  relay scx_stats requests on this host socket to the guest's scheduler (ktstr stats)\n"
 	  "  -v, --verbose          stream the guest kernel console to stderr\n" },
 	{ "list", cmd_list, "list the declared tests",
-	  "usage: ktstr list\n  name, category, topology and description of each test\n" },
+	  "usage: ktstr list [--long]\n  name, category, topology and description of each test;\n  --long adds its watchdog (seconds) before the description\n" },
 	{ "shell", cmd_shell, "interactive guest shell, or run one command in the guest",
 	  shell_help },
 	{ "stats", cmd_stats, "ask the scheduler inside a running VM for its statistics",

@@ -4,16 +4,21 @@
 # Runs ktstr's VM test suite by category and reports kselftest TAP: one
 # result line per test, each test booting its own VM.
 #
-#   run_vmtests.sh [-t "boot topo sched perf"] [-a] [-n] [-k KERNEL]
+#   run_vmtests.sh [-t "boot topo sched perf"] [-T "NAME..."] [-a] [-n] [-k KERNEL]
 #	-t CATS   categories to run (default: all)
+#	-T NAMES  only these tests (of the selected categories)
 #	-a        all categories (the default)
 #	-n        no TAP: plain "PASS name" lines
 #	-k PATH   guest kernel (default: $KTSTR_KERNEL, the tree's, or 'make kernel')
 #
-# Without a usable /dev/kvm the suite re-runs itself inside an emulated KVM
-# host (QEMU TCG, scripts/emulated-host.sh) and says so on its first line;
-# with neither, it is skipped (exit 4). The exit status is 1 if any test
-# failed, whatever came after; else 4 if everything was skipped; else 0.
+# Without a usable /dev/kvm the suite runs inside emulated KVM hosts (QEMU
+# TCG, scripts/emulated-host.sh) and says so on its first line; with
+# neither, it is skipped (exit 4). There, each test has a deadline (its
+# watchdog plus a margin): an emulated host that lets one pass without a
+# result has wedged (README); it is replaced by a fresh one, where that test
+# runs once more, said in the diagnostics; a second wedge on it is a
+# failure. The exit status is 1 if any test failed, whatever came after;
+# else 4 if everything was skipped; else 0.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,12 +28,14 @@ CATEGORIES="boot topo sched perf"
 categories=$CATEGORIES
 tap=1
 kernel=${KTSTR_KERNEL:-}
-args=("$@")
+emulate=0
+only=
 
-usage() { sed -n '5,11s/^# \?//p' "$0"; exit "${1:-0}"; }
-while getopts "t:ank:h" opt; do
+usage() { sed -n '7,12s/^# \?//p' "$0"; exit "${1:-0}"; }
+while getopts "t:T:ank:h" opt; do
 	case $opt in
 	t) categories=$OPTARG ;;
+	T) only=$OPTARG ;;
 	a) categories=$CATEGORIES ;;
 	n) tap=0 ;;
 	k) kernel=$OPTARG ;;
@@ -55,6 +62,29 @@ kvm_problem() {
 }
 
 [ -x "$KTSTR" ] || { echo "run_vmtests.sh: $KTSTR not built (make)" >&2; exit $ksft_fail; }
+
+# Tests of the selected categories, in `ktstr list` order, and each one's
+# watchdog; or, inside an emulated host, the share of them it was given.
+declare -A watchdog
+names=()
+while read -r name cat _ wd _; do
+	watchdog[$name]=${wd%s}
+	case " $categories " in *" $cat "*) names+=("$cat:$name") ;; esac
+done < <("$KTSTR" list --long)
+[[ " $categories " != *" boot "* ]] ||
+	names=("boot:vm_smoke" "boot:bad_kernel_path" "boot:shell_interactive" "boot:shell_tty"
+	       "${names[@]}")
+[[ " $categories " != *" sched "* ]] || names+=("sched:stats_cli")
+[[ " $categories " != *" perf "* ]] || names+=("perf:no_skip_exit")
+if [ -n "$only" ]; then
+	sel=()
+	for want in $only; do
+		for entry in "${names[@]}"; do [ "${entry#*:}" != "$want" ] || sel+=("$entry"); done
+		[[ " ${sel[*]} " == *":$want "* ]] ||
+			{ echo "run_vmtests.sh: no test '$want' in categories '$categories' (see ktstr list)" >&2; exit $ksft_fail; }
+	done
+	names=("${sel[@]}")
+fi
 # The kernel is built (or found in the cache) here, never inside the
 # emulated host, where a build would take hours.
 if [ -z "$kernel" ]; then
@@ -71,30 +101,20 @@ if [ "${KTSTR_EMULATED_HOST:-}" != 1 ]; then
 			[ $tap = 0 ] || printf 'TAP version 13\n1..0 # SKIP %s\n' "$why"
 			exit $ksft_skip
 		fi
-		echo "# ktstr: $why: running the VM suite inside an emulated KVM host (QEMU TCG, 1 CPU); timings are not meaningful"
-		cache=${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}
-		mkdir -p "$cache"
-		rws=(--rw "$cache" --rw "$(dirname "$(readlink -f "$KTSTR")")")
-		exec "$here/scripts/emulated-host.sh" --timeout "${KTSTR_EMU_TIMEOUT:-3000}" \
-			"${rws[@]}" -- "$here/run_vmtests.sh" "${args[@]}"
+		echo "# ktstr: $why: running the VM suite inside emulated KVM hosts (QEMU TCG, 1 CPU); timings are not meaningful"
+		emulate=1
 	fi
 fi
 
-
-# Tests of the selected categories, in `ktstr list` order.
-names=()
-while read -r name cat _; do
-	case " $categories " in *" $cat "*) names+=("$cat:$name") ;; esac
-done < <("$KTSTR" list)
-[[ " $categories " != *" boot "* ]] ||
-	names=("boot:vm_smoke" "boot:bad_kernel_path" "boot:shell_interactive" "boot:shell_tty"
-	       "${names[@]}")
-[[ " $categories " != *" sched "* ]] || names+=("sched:stats_cli")
-[[ " $categories " != *" perf "* ]] || names+=("perf:no_skip_exit")
+share=0
+if [ -n "${KTSTR_VMTESTS:-}" ]; then
+	read -ra names <<<"$KTSTR_VMTESTS"
+	share=1 tap=1
+fi
 
 n=0 npass=0 nfail=0 nskip=0
-[ $tap = 0 ] || printf 'TAP version 13\n1..%d\n' ${#names[@]}
-[ $tap = 0 ] || [ "${KTSTR_EMULATED_HOST:-}" != 1 ] || echo "# running inside the emulated KVM host"
+[ $share = 0 ] || n=$((${KTSTR_VMTESTS_FIRST:-1} - 1))
+[ $tap = 0 ] || [ $share = 1 ] || printf 'TAP version 13\n1..%d\n' ${#names[@]}
 
 # Host-side checks that are not VM tests of the registry.
 run_vm_smoke() { "$here/tests/vm_smoke"; }
@@ -183,37 +203,174 @@ run_no_skip_exit() {
 	[ $rc = 1 ] && [[ $out == *"not ok 1 perf_mode_isolated"* ]] && [[ $out == *PerfModeUnavailable* ]]
 }
 
-report() { # report NAME RC OUTPUT
-	local name=$1 rc=$2 out=$3 reason
+# One result line; RC 0 pass, 4 skip (REASON), else fail (REASON or exit=RC).
+result() { # result NAME RC [REASON]
+	local name=$1 rc=$2 reason=${3:-}
 	n=$((n + 1))
+	case $rc in
+	0) npass=$((npass + 1)); [ $tap = 1 ] && echo "ok $n $name" || echo "PASS $name" ;;
+	4) nskip=$((nskip + 1))
+	   [ $tap = 1 ] && echo "ok $n $name # SKIP $reason" || echo "SKIP $name: $reason" ;;
+	*) nfail=$((nfail + 1)); reason=${reason:-exit=$rc}
+	   [ $tap = 1 ] && echo "not ok $n $name # $reason" || echo "FAIL $name ($reason)" ;;
+	esac
+}
+
+report() { # report NAME RC OUTPUT
+	local name=$1 rc=$2 out=$3
 	if [ $tap = 1 ]; then
 		printf '%s\n' "$out" | sed -e 's/^/# /'
 	elif [ $rc != 0 ]; then
 		printf '%s\n' "$out" | tail -n 40
 	fi
-	case $rc in
-	0) npass=$((npass + 1)); [ $tap = 1 ] && echo "ok $n $name" || echo "PASS $name" ;;
-	4) nskip=$((nskip + 1))
-	   reason=$(printf '%s\n' "$out" | sed -n 's/.*# SKIP //p' | head -n 1)
-	   [ $tap = 1 ] && echo "ok $n $name # SKIP $reason" || echo "SKIP $name: $reason" ;;
-	*) nfail=$((nfail + 1))
-	   [ $tap = 1 ] && echo "not ok $n $name # exit=$rc" || echo "FAIL $name (exit $rc)" ;;
-	esac
+	result "$name" "$rc" "$([ "$rc" != 4 ] || printf '%s\n' "$out" | sed -n 's/.*# SKIP //p' | head -n 1)"
 }
 
-for entry in "${names[@]}"; do
-	name=${entry#*:}
-	case $name in
-	vm_smoke) out=$(run_vm_smoke 2>&1); rc=$? ;;
-	bad_kernel_path) out=$(run_bad_kernel_path 2>&1); rc=$? ;;
-	shell_interactive) out=$(run_shell_interactive 2>&1); rc=$? ;;
-	shell_tty) out=$(run_shell_tty 2>&1); rc=$? ;;
-	stats_cli) out=$(run_stats_cli 2>&1); rc=$? ;;
-	no_skip_exit) out=$(run_no_skip_exit 2>&1); rc=$? ;;
-	*) out=$("$KTSTR" run -t "$name" --kernel "$kernel" 2>&1); rc=$? ;;
+run_here() {
+	local entry name out rc
+	for entry in "${names[@]}"; do
+		name=${entry#*:}
+		# Inside an emulated host: the suite's runner outside starts
+		# this test's deadline.
+		[ $share = 0 ] || echo "# start $name"
+		case $name in
+		vm_smoke) out=$(run_vm_smoke 2>&1); rc=$? ;;
+		bad_kernel_path) out=$(run_bad_kernel_path 2>&1); rc=$? ;;
+		shell_interactive) out=$(run_shell_interactive 2>&1); rc=$? ;;
+		shell_tty) out=$(run_shell_tty 2>&1); rc=$? ;;
+		stats_cli) out=$(run_stats_cli 2>&1); rc=$? ;;
+		no_skip_exit) out=$(run_no_skip_exit 2>&1); rc=$? ;;
+		*) out=$("$KTSTR" run -t "$name" --kernel "$kernel" 2>&1); rc=$? ;;
+		esac
+		report "$name" $rc "$out"
+	done
+}
+
+# ---- The suite in emulated KVM hosts.
+# Seconds without a result before an emulated host counts as wedged: the
+# test's own bounds (its watchdog, or the host check's timeouts) plus
+# KTSTR_EMU_SLACK (150 s) for the host side; 300 s for a host's boot (two
+# tries of 120 s) or between tests.
+EMU_IDLE=300
+EMU_SLACK=${KTSTR_EMU_SLACK:-150}
+[[ $EMU_SLACK =~ ^-?[0-9]+$ ]] || { echo "run_vmtests.sh: bad KTSTR_EMU_SLACK '$EMU_SLACK'" >&2; exit $ksft_fail; }
+test_limit() {
+	local base
+	case $1 in
+	vm_smoke|bad_kernel_path) base=150 ;;
+	shell_interactive|shell_tty) base=600 ;;
+	stats_cli) base=${watchdog[stats_builtin]:-60} ;;
+	no_skip_exit) base=${watchdog[perf_mode_isolated]:-60} ;;
+	*) base=${watchdog[$1]:-60} ;;
 	esac
-	report "$name" $rc "$out"
-done
+	echo $((base + EMU_SLACK > 1 ? base + EMU_SLACK : 1))
+}
+
+# Passes a line of an emulated host's output on, counting results.
+emu_line() {
+	local line=$1 res name
+	case $line in
+	"ok "*|"not ok "*) ;;
+	*)	if [ $tap = 1 ]; then printf '%s\n' "$line"
+		else tailbuf+=("$line"); tailbuf=("${tailbuf[@]: -40}")
+		fi
+		return ;;
+	esac
+	res=${line%%[0-9]*}
+	name=${line#"$res"}; name=${name#* }
+	case $line in
+	"not ok "*) nfail=$((nfail + 1)) ;;
+	*" # SKIP"*) nskip=$((nskip + 1)) ;;
+	*) npass=$((npass + 1)) ;;
+	esac
+	n=$((n + 1))
+	todo=("${todo[@]:1}")
+	if [ $tap = 1 ]; then
+		printf '%s\n' "$line"
+	else
+		[ "$res" = "ok " ] || printf '%s\n' "${tailbuf[@]}"
+		case $line in
+		"not ok "*) echo "FAIL ${name%% *}" ;;
+		*" # SKIP"*) echo "SKIP ${name%% *}: ${name#*# SKIP }" ;;
+		*) echo "PASS ${name%% *}" ;;
+		esac
+	fi
+	tailbuf=()
+}
+
+# Runs the tests left in emulated hosts, one after another; a host that
+# wedges is replaced, and the test it was running gets one more try.
+run_emulated() {
+	local cache rws retried=" " hosts=0 started fd hpid line cur left
+	local deadline suite_end rc why
+	cache=${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}
+	mkdir -p "$cache"
+	rws=(--rw "$cache" --rw "$(dirname "$(readlink -f "$KTSTR")")")
+	suite_end=$((EPOCHSECONDS + ${KTSTR_EMU_TIMEOUT:-3000}))
+	todo=("${names[@]}") tailbuf=()
+	while [ ${#todo[@]} -gt 0 ]; do
+		left=$((suite_end - EPOCHSECONDS))
+		why=
+		[ $left -gt 0 ] || why="not run: the suite's deadline (KTSTR_EMU_TIMEOUT=${KTSTR_EMU_TIMEOUT:-3000} s) passed"
+		[ $hosts -lt 4 ] || why="not run: 4 emulated hosts wedged or failed"
+		if [ -n "$why" ]; then
+			for line in "${todo[@]}"; do result "${line#*:}" 1 "$why"; done
+			break
+		fi
+		hosts=$((hosts + 1))
+		[ $hosts = 1 ] || echo "# ktstr: emulated KVM host $hosts starts with ${todo[0]#*:} (${#todo[@]} test(s) left)"
+		exec {fd}< <(KTSTR_VMTESTS="${todo[*]}" KTSTR_VMTESTS_FIRST=$((n + 1)) \
+			exec "$here/scripts/emulated-host.sh" --timeout "$left" "${rws[@]}" \
+			-- "$here/run_vmtests.sh" -k "$kernel" 2>&1)
+		hpid=$!
+		cur='' started=0 why=''
+		deadline=$((EPOCHSECONDS + EMU_IDLE))
+		while :; do
+			left=$((deadline - EPOCHSECONDS))
+			[ $left -gt 0 ] || { why=wedged; break; }
+			IFS= read -r -t "$left" -u "$fd" line ||
+				{ [ $? -le 128 ] || why=wedged; break; }
+			case $line in
+			"# start "*)
+				cur=${line#"# start "} started=1
+				deadline=$((EPOCHSECONDS + $(test_limit "$cur"))) ;;
+			"ok "*|"not ok "*)
+				cur=''
+				deadline=$((EPOCHSECONDS + EMU_IDLE)) ;;
+			esac
+			emu_line "$line"
+		done
+		[ "$why" != wedged ] || kill -TERM "$hpid" 2>/dev/null
+		exec {fd}<&-
+		wait "$hpid"; rc=$?
+		[ ${#todo[@]} -gt 0 ] || break
+		if [ "$why" = wedged ]; then
+			why="no result from ${cur:-the emulated host} in $([ -n "$cur" ] && test_limit "$cur" || echo $EMU_IDLE) s: the emulated KVM host wedged (README)"
+		else
+			why="the emulated KVM host stopped (exit $rc) before a result"
+		fi
+		if [ $started = 0 ]; then
+			# It never ran a test: a broken emulated host, not a wedge.
+			for line in "${todo[@]}"; do result "${line#*:}" 1 "not run: $why"; done
+			break
+		elif [ -z "$cur" ]; then
+			echo "# ktstr: $why, between tests; a fresh one runs the rest"
+		elif [[ $retried == *" $cur "* ]]; then
+			result "$cur" 1 "$why, twice"
+			todo=("${todo[@]:1}")
+		else
+			echo "# ktstr: $why; $cur runs once more in a fresh emulated host"
+			retried+="$cur "
+		fi
+	done
+}
+
+if [ $emulate = 1 ]; then
+	run_emulated
+else
+	run_here
+fi
+[ $share = 0 ] || exit 0
 # From the counts, so a later skip never hides an earlier failure.
 if [ $nfail -gt 0 ]; then status=$ksft_fail
 elif [ $npass = 0 ] && [ $nskip -gt 0 ]; then status=$ksft_skip

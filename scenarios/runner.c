@@ -169,12 +169,17 @@ static char *tail_lines(const struct buf *b, int lines)
 	return (char *)out.data;
 }
 
+uint32_t test_timeout_ms(const struct ktstr_test *t)
+{
+	return t->timeout_ms ? : DEFAULT_TIMEOUT_MS;
+}
+
 static int test_config(const struct ktstr_test *t, const struct run_options *o,
 		       struct vmm_config *cfg, char *err, size_t errlen)
 {
 	int r = ktstr_test_topology(t, o->topology, &cfg->topo, err, errlen);
 
-	cfg->timeout_ms = t->timeout_ms ? : DEFAULT_TIMEOUT_MS;
+	cfg->timeout_ms = test_timeout_ms(t);
 	cfg->cmdline_extra = o->append && t->cmdline ?
 		xasprintf("%s %s", t->cmdline, o->append) :
 		xstrdup(o->append ? : t->cmdline ? : "");

@@ -23,6 +23,8 @@ struct run_options {
 
 /* Default kernel: $KTSTR_KERNEL, the kernel tree's bzImage, the cache. */
 const char *kernel_default(void);
+/* The test's watchdog: its .timeout_ms or the default. */
+uint32_t test_timeout_ms(const struct ktstr_test *t);
 bool test_selected(const struct ktstr_test *t, const struct run_options *o);
 /* Runs the selected tests; returns the kselftest exit code. */
 int run_tests(const struct run_options *o);
