@@ -474,6 +474,17 @@ int scenario_verdict(struct ktstr_ctx *ctx, struct scenario_result *res)
 	return KTSTR_PASS;
 }
 
+int scenario_run_verdict(struct ktstr_ctx *ctx, struct scenario *s,
+			 struct scenario_result *res)
+{
+	scenario_run(ctx, s, res);
+	ktstr_diag(ctx, "total %llu iterations, worst gap %.1f ms, worst p99 %llu ns, worst spread %.2f, steal %llu ticks",
+		   (unsigned long long)res->total_iters, res->worst_gap_ns / 1e6,
+		   (unsigned long long)res->worst_p99_ns, res->worst_spread,
+		   (unsigned long long)res->steal_ticks);
+	return scenario_verdict(ctx, res);
+}
+
 void scenario_result_free(struct scenario_result *res)
 {
 	buf_free(&res->msg);

@@ -199,6 +199,13 @@ const char *scn_str(struct scenario *s, const char *fmt, ...) __printf(2, 3);
 const char *scn_cpus(struct scenario *s, const struct cpuset *set);
 int scenario_run(struct ktstr_ctx *ctx, struct scenario *s,
 		 struct scenario_result *res);
+/*
+ * scenario_run(), a diagnostic line summing it up (iterations, worst gap,
+ * p99 wake latency, spread, steal), then scenario_verdict(); @res is the
+ * caller's to check further and free.
+ */
+int scenario_run_verdict(struct ktstr_ctx *ctx, struct scenario *s,
+			 struct scenario_result *res);
 
 /* CPUs of the declared topology. */
 uint32_t topo_nr_cpus(const struct ktstr_ctx *ctx);
