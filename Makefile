@@ -57,6 +57,8 @@ LIBKTSTR := $(OUTPUT)/libktstr.a
 TEST_SRCS := $(wildcard tests/*_test.c)
 TEST_PROGS := $(patsubst %.c,$(OUTPUT)/%,$(TEST_SRCS))
 TEST_CFLAGS := -isystem $(KDIR)/tools/testing/selftests
+# Host-only tests in shell (kselftest's ktap_helpers.sh from KDIR).
+TEST_SCRIPTS := tests/run_vmtests_test.sh
 
 PROG := $(OUTPUT)/ktstr
 VM_SMOKE := $(OUTPUT)/tests/vm_smoke
@@ -252,10 +254,10 @@ kernel:
 	$(Q)KDIR=$(KDIR) ARCH=$(ARCH) scripts/kernel.sh build
 
 unit_tests: all
-	$(Q)scripts/run_tests.sh --unit-only $(TEST_PROGS)
+	$(Q)KDIR=$(KDIR) scripts/run_tests.sh --unit-only $(TEST_PROGS) $(TEST_SCRIPTS)
 
 run_tests: all
-	$(Q)KDIR=$(KDIR) O=$(O) KTSTR=$(PROG) scripts/run_tests.sh $(TEST_PROGS)
+	$(Q)KDIR=$(KDIR) O=$(O) KTSTR=$(PROG) scripts/run_tests.sh $(TEST_PROGS) $(TEST_SCRIPTS)
 
 bench: all
 	$(Q)KDIR=$(KDIR) KTSTR=$(PROG) bench/boot.sh
@@ -266,12 +268,12 @@ install: all
 	$(Q)mkdir -p $(INSTALL_PATH)/tests $(INSTALL_PATH)/scripts
 	$(Q)install -m 0755 $(PROG) run_vmtests.sh $(INSTALL_PATH)/
 	$(Q)install -m 0644 config $(INSTALL_PATH)/
-	$(Q)install -m 0755 $(TEST_PROGS) $(VM_SMOKE) $(INSTALL_PATH)/tests/
+	$(Q)install -m 0755 $(TEST_PROGS) $(TEST_SCRIPTS) $(VM_SMOKE) $(INSTALL_PATH)/tests/
 	$(if $(wildcard $(SCX_SIMPLE)),$(Q)install -m 0755 $(SCX_SIMPLE) $(INSTALL_PATH)/)
 	$(Q)cp -a scripts/. $(INSTALL_PATH)/scripts/
 
 emit_tests:
-	@for t in $(notdir $(TEST_PROGS)); do echo "ktstr:tests/$$t"; done
+	@for t in $(notdir $(TEST_PROGS) $(TEST_SCRIPTS)); do echo "ktstr:tests/$$t"; done
 	@echo "ktstr:run_vmtests.sh"
 
 clean:

@@ -96,7 +96,7 @@ if [ "${KTSTR_EMULATED_HOST:-}" != 1 ]; then
 	why=$(kvm_problem)
 	[ "${KTSTR_EMULATE:-}" != 1 ] || why=${why:-KTSTR_EMULATE=1}
 	if [ -n "$why" ]; then
-		if ! command -v qemu-system-x86_64 >/dev/null; then
+		if [ -z "${KTSTR_EMU_HOST:-}" ] && ! command -v qemu-system-x86_64 >/dev/null; then
 			echo "# ktstr: SKIP the VM suite: $why and no qemu-system-x86_64 for an emulated KVM host (apt-get install qemu-system-x86)"
 			[ $tap = 0 ] || printf 'TAP version 13\n1..0 # SKIP %s\n' "$why"
 			exit $ksft_skip
@@ -272,7 +272,9 @@ emu_line() {
 	case $line in
 	"ok "*|"not ok "*) ;;
 	*)	if [ $tap = 1 ]; then printf '%s\n' "$line"
-		else tailbuf+=("$line"); tailbuf=("${tailbuf[@]: -40}")
+		else
+			tailbuf+=("$line")
+			[ ${#tailbuf[@]} -le 40 ] || tailbuf=("${tailbuf[@]:1}")
 		fi
 		return ;;
 	esac
@@ -300,6 +302,7 @@ emu_line() {
 
 # Runs the tests left in emulated hosts, one after another; a host that
 # wedges is replaced, and the test it was running gets one more try.
+# KTSTR_EMU_HOST replaces scripts/emulated-host.sh (tests/run_vmtests_test.sh).
 run_emulated() {
 	local cache rws retried=" " hosts=0 started fd hpid line cur left
 	local deadline suite_end rc why
@@ -320,7 +323,7 @@ run_emulated() {
 		hosts=$((hosts + 1))
 		[ $hosts = 1 ] || echo "# ktstr: emulated KVM host $hosts starts with ${todo[0]#*:} (${#todo[@]} test(s) left)"
 		exec {fd}< <(KTSTR_VMTESTS="${todo[*]}" KTSTR_VMTESTS_FIRST=$((n + 1)) \
-			exec "$here/scripts/emulated-host.sh" --timeout "$left" "${rws[@]}" \
+			exec "${KTSTR_EMU_HOST:-$here/scripts/emulated-host.sh}" --timeout "$left" "${rws[@]}" \
 			-- "$here/run_vmtests.sh" -k "$kernel" 2>&1)
 		hpid=$!
 		cur='' started=0 why=''

@@ -1,0 +1,115 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run_vmtests.sh's emulated-host runner, without KVM or QEMU: a stand-in
+# for scripts/emulated-host.sh (KTSTR_EMU_HOST) plays each test's fate
+# from its name, and the runner must number, count, retry a wedged or
+# dead host's test exactly once, fail it the second time, and never turn
+# a hang into a pass.
+#   pass_* ok   skip_* SKIP   fail_* not ok   wedge_* never answers
+#   wedge_once_* / die_once_* never answers / host exits 125, first time only
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+helpers=${KDIR:-$here/../../..}/tools/testing/selftests/kselftest/ktap_helpers.sh
+if [ ! -r "$helpers" ]; then
+	echo "TAP version 13"
+	echo "1..0 # SKIP no kselftest ktap_helpers.sh (set KDIR to a kernel tree)"
+	exit 4
+fi
+# shellcheck source=/dev/null
+. "$helpers"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/ktstr-rvt.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+TESTS="pass_a pass_b skip_c fail_d wedge_e wedge_once_f die_once_g"
+
+# `ktstr list --long`: every test in "topo" (no host checks), watchdog 1 s.
+cat >"$T/ktstr" <<EOF
+#!/bin/bash
+for t in $TESTS; do printf '%-28s topo   1n1l1c1t      1s fake %s\n' \$t \$t; done
+EOF
+# The emulated host: runs the tests it is given, as run_vmtests.sh inside
+# one would print them.
+cat >"$T/host" <<'EOF'
+#!/bin/bash
+[ -z "${FAKE_BROKEN:-}" ] || { echo "# emulated-host: error: cannot boot"; exit 125; }
+k=$KTSTR_VMTESTS_FIRST
+for e in $KTSTR_VMTESTS; do
+	t=${e#*:}
+	echo "# start $t"
+	echo "# # output of $t"
+	once=$FAKE_STATE/$t
+	case $t in
+	pass_*) echo "ok $k $t" ;;
+	skip_*) echo "ok $k $t # SKIP nothing to do" ;;
+	fail_*) echo "not ok $k $t # exit=1" ;;
+	wedge_once_*) [ -e $once ] && echo "ok $k $t" || { : >$once; exec sleep 30; } ;;
+	wedge_*) exec sleep 30 ;;
+	die_once_*) [ -e $once ] && echo "ok $k $t" || { : >$once; exit 125; } ;;
+	esac
+	k=$((k + 1))
+done
+EOF
+chmod +x "$T/ktstr" "$T/host"
+
+# run NAMES [ARGS...]: the runner's output in $out, its status in $rc.
+run() {
+	local names=$1
+	shift
+	rm -rf "$T/state"; mkdir "$T/state"
+	out=$(KTSTR="$T/ktstr" KTSTR_EMU_HOST="$T/host" KTSTR_EMULATE=1 \
+	      KTSTR_EMU_SLACK=1 KTSTR_CACHE="$T/cache" FAKE_STATE="$T/state" \
+	      timeout 60 "$here/run_vmtests.sh" -t topo -T "$names" -k /none "$@" 2>&1)
+	rc=$?
+}
+has() { [[ $out == *"$1"* ]] || { echo "# missing: $1"; false; }; }
+hasnt() { [[ $out != *"$1"* ]] || { echo "# unexpected: $1"; false; }; }
+check() { # check DESCRIPTION CONDITION...: prints the output on failure
+	local d=$1
+	shift
+	if "$@"; then ktap_test_pass "$d"
+	else printf '%s\n' "$out" | sed 's/^/# | /'; ktap_test_fail "$d"
+	fi
+}
+
+ktap_print_header
+ktap_set_plan 7
+
+run "pass_a skip_c pass_b"
+check "results pass through, numbered and counted" \
+	eval 'has "1..3" && has "ok 1 pass_a" && has "ok 2 skip_c # SKIP nothing to do" &&
+	      has "ok 3 pass_b" && has "# Totals: pass:2 fail:0 xfail:0 xpass:0 skip:1" &&
+	      has "# # output of pass_b" && [ $rc = 0 ]'
+
+run "pass_a fail_d"
+check "a failing test fails the run" \
+	eval 'has "not ok 2 fail_d # exit=1" && [ $rc = 1 ] && hasnt "runs once more"'
+
+run "pass_a wedge_once_f pass_b"
+check "a wedged host is replaced and its test runs once more, aloud" \
+	eval 'has "no result from wedge_once_f in 2 s: the emulated KVM host wedged" &&
+	      has "wedge_once_f runs once more in a fresh emulated host" &&
+	      has "emulated KVM host 2 starts with wedge_once_f (2 test(s) left)" &&
+	      has "ok 2 wedge_once_f" && has "ok 3 pass_b" && [ $rc = 0 ]'
+
+run "wedge_e pass_b"
+check "a test that wedges two hosts fails, and the rest still runs" \
+	eval 'has "not ok 1 wedge_e # no result from wedge_e in 2 s: the emulated KVM host wedged (README), twice" &&
+	      has "ok 2 pass_b" && has "pass:1 fail:1" && [ $rc = 1 ]'
+
+run "die_once_g pass_a"
+check "a host that dies mid-test is replaced the same way" \
+	eval 'has "the emulated KVM host stopped (exit 125) before a result; die_once_g runs once more" &&
+	      has "ok 1 die_once_g" && has "ok 2 pass_a" && [ $rc = 0 ]'
+
+FAKE_BROKEN=1 run "pass_a pass_b"
+check "a host that never runs a test fails every test, without retries" \
+	eval 'has "not ok 1 pass_a # not run: the emulated KVM host stopped (exit 125)" &&
+	      has "not ok 2 pass_b # not run:" && hasnt "runs once more" && [ $rc = 1 ]'
+
+run "pass_a wedge_once_f fail_d" -n
+check "plain output (-n) too" \
+	eval 'has "PASS pass_a" && has "PASS wedge_once_f" && has "FAIL fail_d" &&
+	      has "# # output of fail_d" && hasnt "# # output of pass_a" && [ $rc = 1 ]'
+
+ktap_finished
