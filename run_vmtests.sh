@@ -74,7 +74,7 @@ done < <("$KTSTR" list --long)
 [[ " $categories " != *" boot "* ]] ||
 	names=("boot:vm_smoke" "boot:bad_kernel_path" "boot:shell_interactive" "boot:shell_tty"
 	       "${names[@]}")
-[[ " $categories " != *" sched "* ]] || names+=("sched:stats_cli")
+[[ " $categories " != *" sched "* ]] || names+=("sched:stats_cli" "sched:shell_scheduler")
 [[ " $categories " != *" perf "* ]] || names+=("perf:no_skip_exit")
 if [ -n "$only" ]; then
 	sel=()
@@ -187,6 +187,31 @@ run_stats_cli() {
 		[[ $out == *'"dispatched":'* ]] && [ ! -e "$sock" ]
 }
 
+# `ktstr shell --scheduler`: the command runs with the built-in FIFO, then
+# with the scx_simple binary packed as /scheduler (when built), enabled;
+# each stopped after.
+run_shell_scheduler() {
+	local s ops out rc ok=0 dir scheds=(fifo:ktstr_fifo)
+	dir=$(dirname "$(readlink -f "$KTSTR")")
+	for s in "$dir/sched/build/scx_simple" "$dir/scx_simple"; do
+		[ ! -x "$s" ] || { scheds+=("$s:simple"); break; }
+	done
+	[ ${#scheds[@]} = 2 ] || echo "no scx_simple beside $KTSTR: the built-in FIFO only"
+	for s in "${scheds[@]}"; do
+		ops=${s##*:}
+		out=$(timeout 400 "$KTSTR" shell --kernel "$kernel" --topo 1n1l2c1t --timeout 300 \
+			--scheduler "${s%:*}" -- cat /sys/kernel/sched_ext/state \
+			/sys/kernel/sched_ext/root/ops 2>&1); rc=$?
+		printf '%s\n' "$out"
+		echo "exit status $rc (want 0)"
+		out=$(printf '%s\n' "$out" | tr -d '\r')
+		[ $rc = 0 ] && grep -qx enabled <<<"$out" && grep -qx "$ops" <<<"$out" &&
+			grep -q "enabled as $ops " <<<"$out" && grep -q "$ops stopped" <<<"$out" ||
+			ok=1
+	done
+	return $ok
+}
+
 # KTSTR_NO_SKIP_MODE=1 end to end: a refused performance-mode run exits 1,
 # TAP "not ok", naming PerfModeUnavailable; nothing to prove where the host
 # can do it.
@@ -239,6 +264,7 @@ run_here() {
 		shell_interactive) out=$(run_shell_interactive 2>&1); rc=$? ;;
 		shell_tty) out=$(run_shell_tty 2>&1); rc=$? ;;
 		stats_cli) out=$(run_stats_cli 2>&1); rc=$? ;;
+		shell_scheduler) out=$(run_shell_scheduler 2>&1); rc=$? ;;
 		no_skip_exit) out=$(run_no_skip_exit 2>&1); rc=$? ;;
 		*) out=$("$KTSTR" run -t "$name" --kernel "$kernel" 2>&1); rc=$? ;;
 		esac
@@ -258,7 +284,7 @@ test_limit() {
 	local base
 	case $1 in
 	vm_smoke|bad_kernel_path) base=150 ;;
-	shell_interactive|shell_tty) base=600 ;;
+	shell_interactive|shell_tty|shell_scheduler) base=600 ;;
 	stats_cli) base=${watchdog[stats_builtin]:-60} ;;
 	no_skip_exit) base=${watchdog[perf_mode_isolated]:-60} ;;
 	*) base=${watchdog[$1]:-60} ;;

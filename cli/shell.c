@@ -5,7 +5,10 @@
  * virtio console, or runs CMD in the guest, prints its output and exits
  * with its status (like `vng -r bzImage -- cmd`). busybox goes into the
  * initramfs when it is installed, so the usual tools are there.
+ * --scheduler runs the shell or CMD under a sched_ext scheduler: a
+ * built-in (fifo, llc, fail) or a host binary packed as /scheduler.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -18,29 +21,40 @@
 #include "scenarios/channel.h"
 #include "scenarios/runner.h"
 #include "scenarios/verdict.h"
+#include "sched/scx.h"
 #include "vmm/initramfs.h"
 #include "vmm/vmm.h"
 
 #define BUSYBOX "/bin/busybox"
+#define GUEST_SCHEDULER "/scheduler"
 
 const char shell_help[] =
-	"usage: ktstr shell [--kernel PATH] [--topo SPEC] [--mem MB] [--timeout S] [--stats-sock PATH] [-v] [-- CMD ARGS...]\n"
+	"usage: ktstr shell [--kernel PATH] [--topo SPEC] [--mem MB] [--timeout S] [--scheduler NAME|PATH] [--stats-sock PATH] [-v] [-- CMD ARGS...]\n"
 	"  without CMD: an interactive shell in the guest (exit it to stop the VM)\n"
 	"  with CMD:    run it in the guest, print its output, exit with its status\n"
 	"  -k, --kernel PATH   guest kernel (default as for 'run')\n"
 	"  -T, --topo SPEC     guest topology, e.g. 1n2l2c1t (default 1n1l1c1t)\n"
 	"  -m, --mem MB        guest memory (default 256)\n"
 	"  -t, --timeout S     stop the VM after S seconds (default: none)\n"
+	"  -s, --scheduler NAME|PATH  run under this sched_ext scheduler: fifo, llc, fail,\n"
+	"                      or a host binary packed as /scheduler (its shared libraries too)\n"
 	"  -S, --stats-sock PATH  relay scx_stats requests on this host socket to the guest (ktstr stats)\n"
 	"  -v, --verbose       stream the guest kernel console to stderr\n";
 
-/* Hex keeps any byte of an argument intact on the kernel command line. */
-static char *encode_args(int argc, char **argv)
+/*
+ * "shell [sched=NAME topo=SPEC] HEXARG...": the options contain '=', which
+ * no hex argument does. Hex keeps any byte of an argument intact on the
+ * kernel command line.
+ */
+static char *encode_args(const char *sched, const char *spec, int argc,
+			 char **argv)
 {
 	struct buf b = {};
 	int i;
 
 	buf_printf(&b, "shell");
+	if (sched)
+		buf_printf(&b, " sched=%s topo=%s", sched, spec);
 	for (i = 0; i < argc; i++) {
 		const unsigned char *p;
 
@@ -52,10 +66,14 @@ static char *encode_args(int argc, char **argv)
 	return (char *)b.data;
 }
 
-static char *shell_initramfs(void)
+/* ktstr as /init, busybox if installed, @ext (if not NULL) as /scheduler. */
+static char *shell_initramfs(const char *ext)
 {
-	static const struct initramfs_file busybox = { BUSYBOX, BUSYBOX, 0755 };
-	struct initramfs_spec spec = { .resolve_extra_deps = true };
+	struct initramfs_file extra[2] = {
+		{ BUSYBOX, BUSYBOX, 0755 }, { ext, GUEST_SCHEDULER, 0755 },
+	};
+	struct initramfs_spec spec = { .resolve_extra_deps = true,
+				       .extra = extra };
 	char exe[PATH_MAX], *path;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
@@ -63,11 +81,13 @@ static char *shell_initramfs(void)
 		die("cannot find my own path");
 	exe[n] = '\0';
 	spec.init = exe;
-	if (!access(BUSYBOX, X_OK)) {
-		spec.extra = &busybox;
+	if (!access(BUSYBOX, X_OK))
 		spec.nr_extra = 1;
-	} else {
+	else
 		pr_warn("%s not found (apt-get install busybox-static): the guest has no shell tools", BUSYBOX);
+	if (ext) {
+		extra[spec.nr_extra] = extra[1];
+		spec.nr_extra++;
 	}
 	if (initramfs_get(&spec, &path))
 		die("cannot build the initramfs");
@@ -135,18 +155,19 @@ int cmd_shell(int argc, char **argv)
 		{ "topo", required_argument, NULL, 'T' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "scheduler", required_argument, NULL, 's' },
 		{ "stats-sock", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{}
 	};
 	struct vmm_config cfg = { .console_fd = -1, .com2_fd = -1,
 				  .hvc_fd = STDOUT_FILENO, .stdin_fd = -1 };
-	const char *kernel = NULL, *spec = "1n1l1c1t";
+	const char *kernel = NULL, *spec = "1n1l1c1t", *sched = NULL, *ext = NULL;
 	unsigned long mem_mb = 256, timeout_s = 0;
 	char err[256], *end;
 	int c, code;
 
-	while ((c = getopt_long(argc, argv, "+k:T:m:t:S:v", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+k:T:m:t:s:S:v", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			kernel = optarg;
@@ -164,6 +185,9 @@ int cmd_shell(int argc, char **argv)
 			if (*end)
 				die("shell: --timeout '%s': not a number of seconds", optarg);
 			break;
+		case 's':
+			sched = optarg;
+			break;
 		case 'S':
 			cfg.stats_sock = optarg;
 			break;
@@ -180,9 +204,17 @@ int cmd_shell(int argc, char **argv)
 	if (topology_parse(spec, (uint64_t)mem_mb << 20, &cfg.topo, err, sizeof(err)) ||
 	    topology_validate(&cfg.topo, TOPO_MAX_CPUS, err, sizeof(err)))
 		die("shell: topology '%s': %s", spec, err);
+	if (sched && strchr(sched, '/')) {
+		if (access(sched, X_OK))
+			die("shell: --scheduler '%s': %s", sched, strerror(errno));
+		ext = sched;
+		sched = GUEST_SCHEDULER;
+	} else if (sched && !scx_builtin_ops(sched)) {
+		die("shell: --scheduler '%s': not fifo, llc, fail or a path to a binary", sched);
+	}
 	cfg.kernel = kernel;
-	cfg.initrd = shell_initramfs();
-	cfg.init_args = encode_args(argc - optind, argv + optind);
+	cfg.initrd = shell_initramfs(ext);
+	cfg.init_args = encode_args(sched, spec, argc - optind, argv + optind);
 	cfg.timeout_ms = timeout_s * 1000;
 	if (optind == argc)
 		cfg.stdin_fd = STDIN_FILENO;

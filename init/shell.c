@@ -3,7 +3,8 @@
  * Guest side of `ktstr shell`: either run one command (argv hex-encoded by
  * the host, so any byte survives the kernel command line) with its output
  * on the console port and its exit status sent back, or an interactive
- * shell on the console port.
+ * shell on the console port; with "sched=NAME topo=SPEC" first, under that
+ * sched_ext scheduler, started before and stopped after.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,8 @@
 
 #include "init/init.h"
 #include "scenarios/channel.h"
+#include "sched/scx.h"
+#include "sched/scx_ktstr.h"
 
 #define CONSOLE_PORT "/dev/hvc0"
 
@@ -108,13 +111,80 @@ static int run_child(char **argv, bool interactive)
 	return WEXITSTATUS(status);
 }
 
+/* The messages in @ctx (diagnostics, then a failure) on the console port. */
+static void console_flush(struct ktstr_ctx *ctx)
+{
+	int fd = open(CONSOLE_PORT, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	char *line, *save = NULL;
+
+	buf_putc(&ctx->diag, 0);
+	buf_putc(&ctx->msg, 0);
+	for (line = strtok_r((char *)ctx->diag.data, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		dprintf(fd >= 0 ? fd : 2, "ktstr shell: %s\r\n", line);
+	/* A SCHED_EXIT is both a diagnostic and the failure: once. */
+	if (ctx->msg.len > 1 && !strstr((char *)ctx->diag.data,
+					(char *)ctx->msg.data))
+		dprintf(fd >= 0 ? fd : 2, "ktstr shell: %s\r\n",
+			(char *)ctx->msg.data);
+	buf_free(&ctx->diag);
+	buf_free(&ctx->msg);
+	if (fd >= 0)
+		close(fd);
+}
+
+/*
+ * --scheduler: started as for a test (scx_test_begin), its messages on the
+ * console; 0, or -1 when it could not start.
+ */
+static int shell_sched_start(struct ktstr_ctx *ctx, struct ktstr_test *t,
+			     const char *name, const char *spec)
+{
+	char err[256];
+	int v;
+
+	t->name = "shell";
+	t->scheduler = name;
+	ctx->test = t;
+	if (ktstr_test_topology(t, spec, &ctx->topo, err, sizeof(err)))
+		v = ktstr_fail(ctx, "topology '%s': %s", spec, err);
+	else
+		v = scx_test_begin(ctx);
+	console_flush(ctx);
+	return v == KTSTR_PASS ? 0 : -1;
+}
+
+/* Stops it; a SCHED_EXIT while the command ran is said and sent. */
+static void shell_sched_stop(struct ktstr_ctx *ctx)
+{
+	const struct scx_exit *e;
+	char line[SCX_REASON_LEN + SCX_MSG_LEN + 64];
+
+	scx_test_end(ctx, KTSTR_PASS);
+	e = scx_test_exit();
+	if (e) {
+		scx_exit_format(e, line, sizeof(line));
+		channel_send(ctx->data_fd, TLV_SCHED_EXIT, line, strlen(line));
+	}
+	console_flush(ctx);
+}
+
 void guest_shell(int argc, char **argv, int data_fd, int result_fd)
 {
 	char sh_path[] = "/bin/sh", line[32];
 	char *sh[] = { sh_path, NULL }, **cmd = sh;
+	struct ktstr_ctx ctx = { .result_fd = result_fd, .data_fd = data_fd };
+	const char *sched = NULL, *spec = NULL;
+	struct ktstr_test t = {};
 	uint32_t code;
 	int i, n;
 
+	for (; argc > 0 && strchr(argv[0], '='); argc--, argv++) {
+		if (!strncmp(argv[0], "sched=", 6))
+			sched = argv[0] + 6;
+		else if (!strncmp(argv[0], "topo=", 5))
+			spec = argv[0] + 5;
+	}
 	install_busybox();
 	if (argc > 0) {
 		cmd = calloc(argc + 1, sizeof(*cmd));
@@ -125,7 +195,13 @@ void guest_shell(int argc, char **argv, int data_fd, int result_fd)
 			guest_power_off();
 		}
 	}
-	code = run_child(cmd, argc == 0);
+	if (sched && shell_sched_start(&ctx, &t, sched, spec)) {
+		code = 125;
+	} else {
+		code = run_child(cmd, argc == 0);
+		if (sched)
+			shell_sched_stop(&ctx);
+	}
 	/* The exit status: a TLV EXIT frame, and a COM2 line as fallback. */
 	channel_send(data_fd, TLV_EXIT, &code, sizeof(code));
 	n = snprintf(line, sizeof(line), "KTSTR_EXIT=%u\n", code);
