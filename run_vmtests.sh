@@ -253,6 +253,13 @@ report() { # report NAME RC OUTPUT
 
 run_here() {
 	local entry name out rc
+	# Inside an emulated host: a sign of life the runner outside watches
+	# (a file on a shared directory, touched every 10 s).
+	if [ $share = 1 ] && [ -n "${KTSTR_EMU_HEARTBEAT_FILE:-}" ]; then
+		(while touch "$KTSTR_EMU_HEARTBEAT_FILE"; do sleep 10; done) >/dev/null 2>&1 &
+		# shellcheck disable=SC2064 # this heartbeat's PID, now
+		trap "kill $! 2>/dev/null" EXIT
+	fi
 	for entry in "${names[@]}"; do
 		name=${entry#*:}
 		# Inside an emulated host: the suite's runner outside starts
@@ -273,13 +280,17 @@ run_here() {
 }
 
 # ---- The suite in emulated KVM hosts.
-# Seconds without a result before an emulated host counts as wedged: the
-# test's own bounds (its watchdog, or the host check's timeouts) plus
-# KTSTR_EMU_SLACK (150 s) for the host side; 300 s for a host's boot (two
-# tries of 120 s) or between tests.
+# An emulated host counts as wedged when its heartbeat (run_here) is older
+# than KTSTR_EMU_HEARTBEAT (120 s): the whole host stopped, as a wedge does.
+# Independently, a test must give a result within its own bounds (its
+# watchdog, or the host check's timeouts) plus KTSTR_EMU_SLACK (150 s) for
+# the host side, and a host must start a test within 300 s of its boot
+# (two tries of 120 s) or of the previous result.
 EMU_IDLE=300
 EMU_SLACK=${KTSTR_EMU_SLACK:-150}
+EMU_HEARTBEAT=${KTSTR_EMU_HEARTBEAT:-120}
 [[ $EMU_SLACK =~ ^-?[0-9]+$ ]] || { echo "run_vmtests.sh: bad KTSTR_EMU_SLACK '$EMU_SLACK'" >&2; exit $ksft_fail; }
+[[ $EMU_HEARTBEAT =~ ^[1-9][0-9]*$ ]] || { echo "run_vmtests.sh: bad KTSTR_EMU_HEARTBEAT '$EMU_HEARTBEAT'" >&2; exit $ksft_fail; }
 test_limit() {
 	local base
 	case $1 in
@@ -331,7 +342,7 @@ emu_line() {
 # KTSTR_EMU_HOST replaces scripts/emulated-host.sh (tests/run_vmtests_test.sh).
 run_emulated() {
 	local cache rws retried=" " hosts=0 started fd hpid line cur left
-	local deadline suite_end rc why
+	local deadline suite_end rc why hb partial t age=0 checked
 	cache=${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}
 	mkdir -p "$cache"
 	rws=(--rw "$cache" --rw "$(dirname "$(readlink -f "$KTSTR")")")
@@ -348,36 +359,48 @@ run_emulated() {
 		fi
 		hosts=$((hosts + 1))
 		[ $hosts = 1 ] || echo "# ktstr: emulated KVM host $hosts starts with ${todo[0]#*:} (${#todo[@]} test(s) left)"
-		exec {fd}< <(KTSTR_VMTESTS="${todo[*]}" KTSTR_VMTESTS_FIRST=$((n + 1)) \
+		hb=$cache/emu-heartbeat.$$.$hosts
+		rm -f "$hb"
+		exec {fd}< <(KTSTR_EMU_HEARTBEAT_FILE=$hb KTSTR_VMTESTS="${todo[*]}" \
+			KTSTR_VMTESTS_FIRST=$((n + 1)) \
 			exec "${KTSTR_EMU_HOST:-$here/scripts/emulated-host.sh}" --timeout "$left" "${rws[@]}" \
 			-- "$here/run_vmtests.sh" -k "$kernel" 2>&1)
 		hpid=$!
-		cur='' started=0 why=''
+		cur='' started=0 why='' partial='' checked=0
 		deadline=$((EPOCHSECONDS + EMU_IDLE))
 		while :; do
-			left=$((deadline - EPOCHSECONDS))
-			[ $left -gt 0 ] || { why=wedged; break; }
-			IFS= read -r -t "$left" -u "$fd" line ||
-				{ [ $? -le 128 ] || why=wedged; break; }
-			case $line in
-			"# start "*)
-				cur=${line#"# start "} started=1
-				deadline=$((EPOCHSECONDS + $(test_limit "$cur"))) ;;
-			"ok "*|"not ok "*)
-				cur=''
-				deadline=$((EPOCHSECONDS + EMU_IDLE)) ;;
-			esac
-			emu_line "$line"
+			[ $EPOCHSECONDS -lt $deadline ] || { why=deadline; break; }
+			if [ $EPOCHSECONDS -ge $((checked + 5)) ]; then
+				checked=$EPOCHSECONDS
+				age=$((checked - $(stat -c %Y "$hb" 2>/dev/null || echo $checked)))
+				[ $age -lt $EMU_HEARTBEAT ] || { why=silent; break; }
+			fi
+			t=$((deadline - EPOCHSECONDS))
+			[ $t -le 5 ] || t=5
+			# A timeout keeps what it read of a line for the next read.
+			IFS= read -r -t "$t" -u "$fd" line
+			rc=$?
+			if [ $rc != 0 ]; then
+				partial+=$line
+				[ $rc -gt 128 ] && continue
+				[ -z "$partial" ] || emu_handle "$partial"
+				break
+			fi
+			emu_handle "$partial$line"
+			partial=''
 		done
-		[ "$why" != wedged ] || kill -TERM "$hpid" 2>/dev/null
+		[ -z "$why" ] || kill -TERM "$hpid" 2>/dev/null
 		exec {fd}<&-
 		wait "$hpid"; rc=$?
+		rm -f "$hb"
 		[ ${#todo[@]} -gt 0 ] || break
-		if [ "$why" = wedged ]; then
-			why="no result from ${cur:-the emulated host} in $([ -n "$cur" ] && test_limit "$cur" || echo $EMU_IDLE) s: the emulated KVM host wedged (README)"
-		else
-			why="the emulated KVM host stopped (exit $rc) before a result"
-		fi
+		case $why in
+		deadline)
+			why="no result from ${cur:-the emulated host} in $([ -n "$cur" ] && test_limit "$cur" || echo $EMU_IDLE) s: the emulated KVM host wedged (README)" ;;
+		silent)
+			why="no sign of life from the emulated host for $age s${cur:+ during $cur}: it wedged (README)" ;;
+		*)	why="the emulated KVM host stopped (exit $rc) before a result" ;;
+		esac
 		if [ $started = 0 ]; then
 			# It never ran a test: a broken emulated host, not a wedge.
 			for line in "${todo[@]}"; do result "${line#*:}" 1 "not run: $why"; done
@@ -392,6 +415,19 @@ run_emulated() {
 			retried+="$cur "
 		fi
 	done
+}
+
+# One line from an emulated host: a test starts (its deadline), or ends.
+emu_handle() {
+	case $1 in
+	"# start "*)
+		cur=${1#"# start "} started=1
+		deadline=$((EPOCHSECONDS + $(test_limit "$cur"))) ;;
+	"ok "*|"not ok "*)
+		cur=''
+		deadline=$((EPOCHSECONDS + EMU_IDLE)) ;;
+	esac
+	emu_line "$1"
 }
 
 if [ $emulate = 1 ]; then

@@ -5,8 +5,10 @@
 # for scripts/emulated-host.sh (KTSTR_EMU_HOST) plays each test's fate
 # from its name, and the runner must number, count, retry a wedged or
 # dead host's test exactly once, fail it the second time, and never turn
-# a hang into a pass.
+# a hang into a pass. A wedge is a test's deadline passing, or the host's
+# heartbeat file going stale.
 #   pass_* ok   skip_* SKIP   fail_* not ok   wedge_* never answers
+#   slow_* ok, its result line written in two parts 6 s apart
 #   wedge_once_* / die_once_* never answers / host exits 125, first time only
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +23,7 @@ fi
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/ktstr-rvt.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-TESTS="pass_a pass_b skip_c fail_d wedge_e wedge_once_f die_once_g"
+TESTS="pass_a pass_b skip_c fail_d wedge_e wedge_once_f die_once_g slow_h"
 
 # `ktstr list --long`: every test in "topo" (no host checks), watchdog 1 s.
 cat >"$T/ktstr" <<EOF
@@ -36,11 +38,13 @@ cat >"$T/host" <<'EOF'
 k=$KTSTR_VMTESTS_FIRST
 for e in $KTSTR_VMTESTS; do
 	t=${e#*:}
+	touch "$KTSTR_EMU_HEARTBEAT_FILE"
 	echo "# start $t"
 	echo "# # output of $t"
 	once=$FAKE_STATE/$t
 	case $t in
 	pass_*) echo "ok $k $t" ;;
+	slow_*) printf 'ok %s' $k; sleep 6; echo " $t" ;;
 	skip_*) echo "ok $k $t # SKIP nothing to do" ;;
 	fail_*) echo "not ok $k $t # exit=1" ;;
 	wedge_once_*) [ -e $once ] && echo "ok $k $t" || { : >$once; exec sleep 30; } ;;
@@ -58,7 +62,7 @@ run() {
 	shift
 	rm -rf "$T/state"; mkdir "$T/state"
 	out=$(KTSTR="$T/ktstr" KTSTR_EMU_HOST="$T/host" KTSTR_EMULATE=1 \
-	      KTSTR_EMU_SLACK=1 KTSTR_CACHE="$T/cache" FAKE_STATE="$T/state" \
+	      KTSTR_EMU_SLACK=${KTSTR_EMU_SLACK:-1} KTSTR_CACHE="$T/cache" FAKE_STATE="$T/state" \
 	      timeout 60 "$here/run_vmtests.sh" -t topo -T "$names" -k /none "$@" 2>&1)
 	rc=$?
 }
@@ -73,13 +77,17 @@ check() { # check DESCRIPTION CONDITION...: prints the output on failure
 }
 
 ktap_print_header
-ktap_set_plan 7
+ktap_set_plan 9
 
 run "pass_a skip_c pass_b"
 check "results pass through, numbered and counted" \
 	eval 'has "1..3" && has "ok 1 pass_a" && has "ok 2 skip_c # SKIP nothing to do" &&
 	      has "ok 3 pass_b" && has "# Totals: pass:2 fail:0 xfail:0 xpass:0 skip:1" &&
 	      has "# # output of pass_b" && [ $rc = 0 ]'
+
+KTSTR_EMU_SLACK=20 run "slow_h pass_a"
+check "a line that arrives in parts is read whole" \
+	eval 'has "ok 1 slow_h" && has "ok 2 pass_a" && [ $rc = 0 ]'
 
 run "pass_a fail_d"
 check "a failing test fails the run" \
@@ -96,6 +104,12 @@ run "wedge_e pass_b"
 check "a test that wedges two hosts fails, and the rest still runs" \
 	eval 'has "not ok 1 wedge_e # no result from wedge_e in 2 s: the emulated KVM host wedged (README), twice" &&
 	      has "ok 2 pass_b" && has "pass:1 fail:1" && [ $rc = 1 ]'
+
+KTSTR_EMU_SLACK=100 KTSTR_EMU_HEARTBEAT=2 run "pass_a wedge_once_f"
+check "a host whose heartbeat stops is replaced before the test's deadline" \
+	eval 'has "no sign of life from the emulated host for " &&
+	      has "during wedge_once_f: it wedged (README); wedge_once_f runs once more" &&
+	      has "ok 2 wedge_once_f" && [ $rc = 0 ]'
 
 run "die_once_g pass_a"
 check "a host that dies mid-test is replaced the same way" \
