@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The end of a step's hold: freeze the workers, turn their records and
- * /proc into struct worker_metrics, check them, and report diagnostics.
+ * /proc into struct worker_metrics, check them, and report them: TAP
+ * diagnostics, and a PAYLOAD_METRICS frame (one JSON object per step) that
+ * the host puts into the run's JSON result.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "scenarios/channel.h"
 #include "scenarios/scenario_int.h"
+#include "util/stats_proto.h"
 
 #define NS_PER_MS 1000000.0
 
@@ -231,12 +236,78 @@ static void keep(struct scenario_result *res, const struct worker_metrics *m,
 	res->nr_workers += n;
 }
 
+/* JSON has no NaN or infinity (a spread over a worker that never ran). */
+static double json_finite(double v)
+{
+	return isfinite(v) ? v : -1;
+}
+
+static void json_worker(struct buf *b, const struct worker_metrics *m)
+{
+	buf_printf(b, "{\"name\":");
+	json_put_string(b, m->name);
+	buf_printf(b, ",\"pid\":%d,\"type\":\"%s\",\"measured\":%s,\"iters\":%llu,\"rate\":%.1f,\"window_ms\":%.1f,\"max_gap_ms\":%.3f,\"max_gap_at_ms\":%.1f,\"llc\":%d,\"cpu_moves\":%llu,\"migrations\":%lld,\"run_ms\":%.1f,\"wait_ms\":%.1f",
+		   (int)m->pid, work_type_name(m->type),
+		   m->measured ? "true" : "false",
+		   (unsigned long long)m->iters, json_finite(m->rate),
+		   m->window_ns / NS_PER_MS, m->max_gap_ns / NS_PER_MS,
+		   m->max_gap_at_ns / NS_PER_MS, m->llc,
+		   (unsigned long long)m->moves, (long long)m->migrations,
+		   m->run_ns / NS_PER_MS, m->wait_ns / NS_PER_MS);
+	if (m->lat.n)
+		buf_printf(b, ",\"wake_latency_ns\":{\"n\":%llu,\"p50\":%llu,\"p99\":%llu,\"max\":%llu}",
+			   (unsigned long long)m->lat.n,
+			   (unsigned long long)m->lat.p50,
+			   (unsigned long long)m->lat.p99,
+			   (unsigned long long)m->lat.max);
+	if (m->has_expect) {
+		buf_printf(b, ",\"cpuset\":");
+		json_put_string(b, m->expect_cpus);
+		buf_printf(b, ",\"samples_outside\":%llu",
+			   (unsigned long long)m->outside);
+	}
+	buf_putc(b, '}');
+}
+
+/* The step as one JSON object on the data channel. */
+static void send_step(struct step_run *run, const struct worker_metrics *m,
+		      int n, double spread, uint64_t steal,
+		      const struct assert_result *a)
+{
+	struct buf b = {};
+	int i;
+
+	buf_printf(&b, "{\"step\":");
+	if (run->step->name)
+		json_put_string(&b, run->step->name);
+	else
+		buf_printf(&b, "\"step %d\"", run->index);
+	buf_printf(&b, ",\"index\":%d,\"worst_spread\":%.3f,\"steal_ticks\":%llu,\"failed_assertions\":%d,\"failures\":",
+		   run->index, json_finite(spread), (unsigned long long)steal, a->nr);
+	json_put_string(&b, a->nr && a->msg.len ? (char *)a->msg.data : "");
+	buf_printf(&b, ",\"workers\":[");
+	for (i = 0; i < n; i++) {
+		if (i)
+			buf_putc(&b, ',');
+		json_worker(&b, &m[i]);
+	}
+	buf_printf(&b, "]}");
+	if (b.len > TLV_MAX_PAYLOAD)
+		ktstr_diag(run->ctx, "%smetrics: %zu bytes of JSON, more than a frame holds: not sent",
+			   run->prefix, b.len);
+	else
+		channel_send(run->ctx->data_fd, TLV_PAYLOAD_METRICS, b.data,
+			     b.len);
+	buf_free(&b);
+}
+
 int collect_step(struct step_run *run)
 {
 	struct worker_metrics *m = xzalloc(MAX(run->nr, 1) * sizeof(*m));
 	const char *names[SCN_MAX_GROUPS];
 	struct assert_result a = {};
 	int i, n = 0, r;
+	uint64_t steal;
 	double spread;
 
 	/* Frozen workers cannot change their records while we read them. */
@@ -256,10 +327,12 @@ int collect_step(struct step_run *run)
 		names[i] = run->groups[i].def->name;
 	spread = diag_groups(run, m, n);
 	run->res->worst_spread = MAX(run->res->worst_spread, spread);
-	run->res->steal_ticks += diag_steal(run);
+	steal = diag_steal(run);
+	run->res->steal_ticks += steal;
 	aggregate(run->res, m, n);
 	assert_workers(&run->ctx->test->thr, m, n, names, run->nr_groups,
 		       run->prefix, &a);
+	send_step(run, m, n, spread, steal, &a);
 	result_add(run->res, &a);
 	keep(run->res, m, n);
 	free(m);

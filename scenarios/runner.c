@@ -18,6 +18,7 @@
 #include "scenarios/runner.h"
 #include "scenarios/tap.h"
 #include "scenarios/verdict.h"
+#include "util/json.h"
 #include "util/stats_proto.h"
 #include "vmm/initramfs.h"
 #include "vmm/perf.h"
@@ -248,6 +249,36 @@ static void host_checks(const struct ktstr_test *t,
 	tr->verdict = perf_outcome_check(t, out, tr->msg, sizeof(tr->msg));
 }
 
+/*
+ * The scenario steps' PAYLOAD_METRICS frames, in order, as the JSON member
+ * "metrics"; a frame that is not one valid JSON value (the guest is not
+ * trusted) is left out, said in the diagnostics.
+ */
+static void metrics_format(const struct channel_log *log, struct buf *diag,
+			   struct buf *json)
+{
+	int i, n = 0, bad = 0;
+
+	for (i = 0; i < log->nr; i++) {
+		const struct channel_frame *f = &log->frames[i];
+
+		if (f->type != TLV_PAYLOAD_METRICS)
+			continue;
+		if (!json_valid((const char *)f->payload, f->len)) {
+			bad++;
+			continue;
+		}
+		buf_printf(json, "%s%.*s", n++ ? ", " :
+			   json->len ? ", \"metrics\": [" : "\"metrics\": [",
+			   (int)f->len, (const char *)f->payload);
+	}
+	if (n)
+		buf_printf(json, "]");
+	if (bad)
+		buf_printf(diag, "data channel: %d metrics frame(s) not valid JSON, left out of the JSON result\n",
+			   bad);
+}
+
 /* What the stats relay saw: a diagnostic line and a JSON member. */
 static void stats_format(const struct stats_relay_outcome *st, struct buf *diag,
 			 struct buf *json)
@@ -375,6 +406,7 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	tune_format_diag(&out.tune, &tr->diag);
 	tune_format_json(&out.tune, &tr->json);
 	stats_format(&out.stats, &tr->diag, &tr->json);
+	metrics_format(&log, &tr->diag, &tr->json);
 	if (tr->verdict != KTSTR_PASS && tr->verdict != KTSTR_SKIP &&
 	    tr->verdict != KTSTR_XFAIL) {
 		char *tail = tail_lines(&out.com1, CONSOLE_TAIL_LINES);

@@ -12,12 +12,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "scenarios/channel.h"
 #include "scenarios/loose_thresholds.h"
 #include "scenarios/scenario.h"
 #include "sched/scx_ktstr.h"
+#include "util/json.h"
+#include "util/stats_proto.h"
 
 static int run_scenario(struct ktstr_ctx *ctx, struct scenario *s)
 {
@@ -274,9 +278,53 @@ static int sched_work_types(struct ktstr_ctx *ctx)
 	op->count = 1;
 	return run_scenario(ctx, &s);
 }
+/*
+ * Host side: each step's metrics came back as one valid JSON object
+ * (PAYLOAD_METRICS) naming the step, with its workers, for the JSON result.
+ */
+static int check_metrics_frames(const struct channel_log *log, char *msg,
+				size_t len)
+{
+	static const char *const steps[] = { "types", "ops" };
+	char name[32];
+	long long nr;
+	int i, n = 0;
+
+	for (i = 0; i < log->nr; i++) {
+		const struct channel_frame *f = &log->frames[i];
+		char *text;
+
+		if (f->type != TLV_PAYLOAD_METRICS)
+			continue;
+		if (!json_valid((const char *)f->payload, f->len)) {
+			snprintf(msg, len, "metrics frame %d is not valid JSON", n);
+			return KTSTR_FAIL;
+		}
+		text = xzalloc(f->len + 1);
+		memcpy(text, f->payload, f->len);
+		if (n >= (int)ARRAY_SIZE(steps) ||
+		    stats_json_str(text, "step", name, sizeof(name)) ||
+		    strcmp(name, steps[n]) ||
+		    stats_json_int(text, "failed_assertions", &nr) || nr ||
+		    !strstr(text, "\"workers\":[{\"name\":")) {
+			snprintf(msg, len, "metrics frame %d: %.200s", n, text);
+			free(text);
+			return KTSTR_FAIL;
+		}
+		free(text);
+		n++;
+	}
+	if (n != (int)ARRAY_SIZE(steps)) {
+		snprintf(msg, len, "%d metrics frame(s), want one per step (%zu)",
+			 n, ARRAY_SIZE(steps));
+		return KTSTR_FAIL;
+	}
+	return KTSTR_PASS;
+}
 KTSTR_TEST(sched_work_types, .category = "sched", .topology = "1n1l2c1t",
-	   .description = "every work type runs; spawn, move, weight, cpuset and kill ops apply",
-	   .duration_ms = 1000, LOOSE_THRESHOLDS);
+	   .description = "every work type runs; spawn, move, weight, cpuset and kill ops apply; each step's metrics reach the host as JSON",
+	   .duration_ms = 1000, LOOSE_THRESHOLDS,
+	   .host_check = check_metrics_frames);
 
 /*
  * Two single-spinner cgroups share CPU 1 (CPU 0 stays free for the
