@@ -68,9 +68,23 @@ static void install_busybox(void)
 }
 
 /* The console port as stdin/stdout/stderr and controlling terminal. */
+/* The console port; the driver may not have made port 0 one yet. */
+static int open_console(int flags)
+{
+	uint64_t end = now_ns() + PORT_WAIT_MS * 1000000ULL;
+	int fd = open(CONSOLE_PORT, flags);
+
+	while (fd < 0 && errno == ENOENT && now_ns() < end &&
+	       channel_have_console()) {
+		usleep(10000);
+		fd = open(CONSOLE_PORT, flags);
+	}
+	return fd;
+}
+
 static int attach_console(bool ctty)
 {
-	int fd = open(CONSOLE_PORT, O_RDWR);
+	int fd = open_console(O_RDWR);
 
 	if (fd < 0)
 		return -1;
@@ -114,7 +128,7 @@ static int run_child(char **argv, bool interactive)
 /* The messages in @ctx (diagnostics, then a failure) on the console port. */
 static void console_flush(struct ktstr_ctx *ctx)
 {
-	int fd = open(CONSOLE_PORT, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	int fd = open_console(O_WRONLY | O_NOCTTY | O_CLOEXEC);
 	char *line, *save = NULL;
 
 	buf_putc(&ctx->diag, 0);

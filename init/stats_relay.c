@@ -81,7 +81,7 @@ static __noreturn void relay_loop(int port)
 
 pid_t guest_stats_relay_start(void)
 {
-	int port = channel_open_port(STATS_PORT_NAME, O_RDWR);
+	int port = channel_wait_port(STATS_PORT_NAME, O_RDWR, PORT_WAIT_MS);
 	pid_t pid;
 
 	if (port < 0)

@@ -6,12 +6,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "scenarios/channel.h"
 #include "scenarios/test.h"
 
 #define PORTS_DIR "/sys/class/virtio-ports"
+#define VIRTIO_DEVICES_DIR "/sys/bus/virtio/devices"
+#define VIRTIO_ID_CONSOLE 3
+#define PORT_POLL_NS (10 * 1000 * 1000)
 #define DATA_PORT_NAME "ktstr.data"
 
 int channel_open_port(const char *port_name, int flags)
@@ -42,9 +46,53 @@ int channel_open_port(const char *port_name, int flags)
 	return fd;
 }
 
+bool channel_have_console(void)
+{
+	DIR *dir = opendir(VIRTIO_DEVICES_DIR);
+	struct dirent *d;
+	bool found = false;
+
+	while (dir && !found && (d = readdir(dir))) {
+		char path[300];
+		struct buf b = {};
+
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), VIRTIO_DEVICES_DIR "/%s/device",
+			 d->d_name);
+		if (!read_file(path, &b)) {
+			buf_putc(&b, 0);
+			found = strtol((char *)b.data, NULL, 0) == VIRTIO_ID_CONSOLE;
+		}
+		buf_free(&b);
+	}
+	if (dir)
+		closedir(dir);
+	return found;
+}
+
+/*
+ * The console driver adds ports, and names them, from control messages
+ * it handles in a work item: PID 1 can run before a port has its name.
+ */
+int channel_wait_port(const char *name, int flags, int timeout_ms)
+{
+	uint64_t end = now_ns() + timeout_ms * 1000000ULL;
+	const struct timespec tick = { .tv_nsec = PORT_POLL_NS };
+	int fd = channel_open_port(name, flags);
+
+	if (fd >= 0 || !channel_have_console())
+		return fd;
+	while (fd < 0 && now_ns() < end) {
+		nanosleep(&tick, NULL);
+		fd = channel_open_port(name, flags);
+	}
+	return fd;
+}
+
 int channel_open(void)
 {
-	return channel_open_port(DATA_PORT_NAME, O_WRONLY);
+	return channel_wait_port(DATA_PORT_NAME, O_WRONLY, PORT_WAIT_MS);
 }
 
 int channel_send(int fd, uint16_t type, const void *p, uint32_t len)

@@ -7,6 +7,7 @@
 #ifndef KTSTR_SCENARIOS_CHANNEL_H
 #define KTSTR_SCENARIOS_CHANNEL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +19,14 @@ struct ktstr_ctx;
 int channel_open(void);
 /* Guest: the virtio-console port named @name opened with @flags, or -1. */
 int channel_open_port(const char *name, int flags);
+/*
+ * The same, waiting up to @timeout_ms for the port to appear when the VM
+ * has a virtio console at all (PORT_WAIT_MS: generous, for slow guests).
+ */
+#define PORT_WAIT_MS 10000
+/* Guest: true if the VM has a virtio console (virtio device ID 3). */
+bool channel_have_console(void);
+int channel_wait_port(const char *name, int flags, int timeout_ms);
 /* Guest: one frame on ctx's data port; -errno on failure. */
 int ktstr_send(struct ktstr_ctx *ctx, uint16_t type, const void *p,
 	       uint32_t len);
