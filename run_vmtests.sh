@@ -323,7 +323,7 @@ emu_line() {
 	*) npass=$((npass + 1)) ;;
 	esac
 	n=$((n + 1))
-	todo=("${todo[@]:1}")
+	pending=("${pending[@]:1}")
 	if [ $tap = 1 ]; then
 		printf '%s\n' "$line"
 	else
@@ -347,21 +347,21 @@ run_emulated() {
 	mkdir -p "$cache"
 	rws=(--rw "$cache" --rw "$(dirname "$(readlink -f "$KTSTR")")")
 	suite_end=$((EPOCHSECONDS + ${KTSTR_EMU_TIMEOUT:-3000}))
-	todo=("${names[@]}") tailbuf=()
-	while [ ${#todo[@]} -gt 0 ]; do
+	pending=("${names[@]}") tailbuf=()
+	while [ ${#pending[@]} -gt 0 ]; do
 		left=$((suite_end - EPOCHSECONDS))
 		why=
 		[ $left -gt 0 ] || why="not run: the suite's deadline (KTSTR_EMU_TIMEOUT=${KTSTR_EMU_TIMEOUT:-3000} s) passed"
 		[ $hosts -lt 4 ] || why="not run: 4 emulated hosts wedged or failed"
 		if [ -n "$why" ]; then
-			for line in "${todo[@]}"; do result "${line#*:}" 1 "$why"; done
+			for line in "${pending[@]}"; do result "${line#*:}" 1 "$why"; done
 			break
 		fi
 		hosts=$((hosts + 1))
-		[ $hosts = 1 ] || echo "# ktstr: emulated KVM host $hosts starts with ${todo[0]#*:} (${#todo[@]} test(s) left)"
+		[ $hosts = 1 ] || echo "# ktstr: emulated KVM host $hosts starts with ${pending[0]#*:} (${#pending[@]} test(s) left)"
 		hb=$cache/emu-heartbeat.$$.$hosts
 		rm -f "$hb"
-		exec {fd}< <(KTSTR_EMU_HEARTBEAT_FILE=$hb KTSTR_VMTESTS="${todo[*]}" \
+		exec {fd}< <(KTSTR_EMU_HEARTBEAT_FILE=$hb KTSTR_VMTESTS="${pending[*]}" \
 			KTSTR_VMTESTS_FIRST=$((n + 1)) \
 			exec "${KTSTR_EMU_HOST:-$here/scripts/emulated-host.sh}" --timeout "$left" "${rws[@]}" \
 			-- "$here/run_vmtests.sh" -k "$kernel" 2>&1)
@@ -393,7 +393,7 @@ run_emulated() {
 		exec {fd}<&-
 		wait "$hpid"; rc=$?
 		rm -f "$hb"
-		[ ${#todo[@]} -gt 0 ] || break
+		[ ${#pending[@]} -gt 0 ] || break
 		case $why in
 		deadline)
 			why="no result from ${cur:-the emulated host} in $([ -n "$cur" ] && test_limit "$cur" || echo $EMU_IDLE) s: the emulated KVM host wedged (README)" ;;
@@ -403,13 +403,13 @@ run_emulated() {
 		esac
 		if [ $started = 0 ]; then
 			# It never ran a test: a broken emulated host, not a wedge.
-			for line in "${todo[@]}"; do result "${line#*:}" 1 "not run: $why"; done
+			for line in "${pending[@]}"; do result "${line#*:}" 1 "not run: $why"; done
 			break
 		elif [ -z "$cur" ]; then
 			echo "# ktstr: $why, between tests; a fresh one runs the rest"
 		elif [[ $retried == *" $cur "* ]]; then
 			result "$cur" 1 "$why, twice"
-			todo=("${todo[@]:1}")
+			pending=("${pending[@]:1}")
 		else
 			echo "# ktstr: $why; $cur runs once more in a fresh emulated host"
 			retried+="$cur "
