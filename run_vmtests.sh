@@ -303,38 +303,29 @@ test_limit() {
 	echo $((base + EMU_SLACK > 1 ? base + EMU_SLACK : 1))
 }
 
-# Passes a line of an emulated host's output on, counting results.
+# Passes a line of an emulated host's output on: a result through result(),
+# which counts it (the host numbers from KTSTR_VMTESTS_FIRST, as we do).
 emu_line() {
-	local line=$1 res name
-	case $line in
-	"ok "*|"not ok "*) ;;
-	*)	if [ $tap = 1 ]; then printf '%s\n' "$line"
+	local re='^(not )?ok [0-9]+ ([^ ]+)( # (.*))?$' rc=0 reason
+	if [[ ! $1 =~ $re ]]; then
+		if [ $tap = 1 ]; then
+			printf '%s\n' "$1"
 		else
-			tailbuf+=("$line")
+			tailbuf+=("$1")
 			[ ${#tailbuf[@]} -le 40 ] || tailbuf=("${tailbuf[@]:1}")
 		fi
-		return ;;
-	esac
-	res=${line%%[0-9]*}
-	name=${line#"$res"}; name=${name#* }
-	case $line in
-	"not ok "*) nfail=$((nfail + 1)) ;;
-	*" # SKIP"*) nskip=$((nskip + 1)) ;;
-	*) npass=$((npass + 1)) ;;
-	esac
-	n=$((n + 1))
-	pending=("${pending[@]:1}")
-	if [ $tap = 1 ]; then
-		printf '%s\n' "$line"
-	else
-		[ "$res" = "ok " ] || printf '%s\n' "${tailbuf[@]}"
-		case $line in
-		"not ok "*) echo "FAIL ${name%% *}" ;;
-		*" # SKIP"*) echo "SKIP ${name%% *}: ${name#*# SKIP }" ;;
-		*) echo "PASS ${name%% *}" ;;
-		esac
+		return
+	fi
+	reason=${BASH_REMATCH[4]}
+	if [ -n "${BASH_REMATCH[1]}" ]; then
+		rc=1
+		[ $tap = 1 ] || printf '%s\n' "${tailbuf[@]}"
+	elif [[ $reason == SKIP* ]]; then
+		rc=4 reason=${reason#SKIP}
+		reason=${reason# }
 	fi
 	tailbuf=()
+	result "${BASH_REMATCH[2]}" $rc "$reason"
 }
 
 # Runs the tests left in emulated hosts, one after another; a host that
@@ -425,6 +416,7 @@ emu_handle() {
 		deadline=$((EPOCHSECONDS + $(test_limit "$cur"))) ;;
 	"ok "*|"not ok "*)
 		cur=''
+		pending=("${pending[@]:1}")
 		deadline=$((EPOCHSECONDS + EMU_IDLE)) ;;
 	esac
 	emu_line "$1"
