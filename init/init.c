@@ -118,8 +118,6 @@ __noreturn void guest_power_off(void)
  */
 static int run_with_scheduler(struct ktstr_ctx *ctx)
 {
-	const struct scx_exit *e;
-	char line[SCX_REASON_LEN + SCX_MSG_LEN + 64];
 	int v;
 
 	/* Scenarios' OP_SCHED_START/STOP act on this same scheduler. */
@@ -129,11 +127,7 @@ static int run_with_scheduler(struct ktstr_ctx *ctx)
 	if (v == KTSTR_PASS)
 		v = ctx->test->run(ctx);
 	v = scx_test_end(ctx, v);
-	e = scx_test_exit();
-	if (e) {
-		scx_exit_format(e, line, sizeof(line));
-		channel_send(ctx->data_fd, TLV_SCHED_EXIT, line, strlen(line));
-	}
+	scx_test_send_exit(ctx);
 	return v;
 }
 

@@ -171,15 +171,8 @@ static int shell_sched_start(struct ktstr_ctx *ctx, struct ktstr_test *t,
 /* Stops it; a SCHED_EXIT while the command ran is said and sent. */
 static void shell_sched_stop(struct ktstr_ctx *ctx)
 {
-	const struct scx_exit *e;
-	char line[SCX_REASON_LEN + SCX_MSG_LEN + 64];
-
 	scx_test_end(ctx, KTSTR_PASS);
-	e = scx_test_exit();
-	if (e) {
-		scx_exit_format(e, line, sizeof(line));
-		channel_send(ctx->data_fd, TLV_SCHED_EXIT, line, strlen(line));
-	}
+	scx_test_send_exit(ctx);
 	console_flush(ctx);
 }
 

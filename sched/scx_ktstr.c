@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "scenarios/channel.h"
 #include "scenarios/scenario.h"
 #include "sched/scx_ktstr.h"
 #include "vmm/topology.h"
@@ -17,9 +18,14 @@ struct scx_sched *scx_test_sched(void)
 	return cur;
 }
 
-const struct scx_exit *scx_test_exit(void)
+void scx_test_send_exit(struct ktstr_ctx *ctx)
 {
-	return have_exit ? &last_exit : NULL;
+	char line[SCX_REASON_LEN + SCX_MSG_LEN + 64];
+
+	if (!have_exit)
+		return;
+	scx_exit_format(&last_exit, line, sizeof(line));
+	ktstr_send(ctx, TLV_SCHED_EXIT, line, strlen(line));
 }
 
 int scx_test_begin(struct ktstr_ctx *ctx)

@@ -4,7 +4,7 @@
  * load, check it during, stop it after. A scheduler that exits or is kicked
  * out on its own is a SCHED_EXIT: the test FAILs with
  * "SCHED_EXIT <ops>: <kind> (<reason>): <msg>", which also goes into a diag
- * line, and scx_test_exit() keeps it for the SCHED_EXIT frame.
+ * line, and scx_test_send_exit() sends it as the SCHED_EXIT frame.
  *
  * Calls nest: once something (init, or the body itself) has begun, further
  * begins are no-ops, and the first end stops the scheduler.
@@ -23,8 +23,8 @@ int scx_test_check(struct ktstr_ctx *ctx);
 int scx_test_end(struct ktstr_ctx *ctx, int verdict);
 /* The running test scheduler, or NULL (EEVDF, or not begun). */
 struct scx_sched *scx_test_sched(void);
-/* The SCHED_EXIT seen in this process, or NULL. */
-const struct scx_exit *scx_test_exit(void);
+/* The SCHED_EXIT seen in this process, if any, as a data-channel frame. */
+void scx_test_send_exit(struct ktstr_ctx *ctx);
 /*
  * For the "llc" scheduler: its statistics show a queue per declared LLC,
  * and that every LLC queued work and its own CPUs took from that queue
