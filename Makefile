@@ -134,7 +134,7 @@ ifeq ($(VMLINUX_BTF),)
 KERNEL_CACHE_DIR := $(shell KDIR=$(KDIR) ARCH=$(ARCH) scripts/kernel.sh dir 2>/dev/null)
 VMLINUX_BTF := $(KERNEL_CACHE_DIR)/vmlinux
 $(VMLINUX_BTF):
-	$(Q)KDIR=$(KDIR) ARCH=$(ARCH) scripts/kernel.sh build >/dev/null
+	+$(Q)KDIR=$(KDIR) ARCH=$(ARCH) scripts/kernel.sh build >/dev/null
 endif
 endif
 
@@ -249,9 +249,9 @@ clean_bpf:
 -include $(wildcard $(SCX_OUT)/*.bpf.d)
 # ---- end of BPF schedulers ----
 
-# The guest kernel: 'config' merged onto tinyconfig, built and cached.
+# The guest kernel: 'config' and 'config.$(ARCH)' merged onto tinyconfig, built and cached.
 kernel:
-	$(Q)KDIR=$(KDIR) ARCH=$(ARCH) scripts/kernel.sh build
+	+$(Q)KDIR=$(KDIR) ARCH=$(ARCH) scripts/kernel.sh build
 
 unit_tests: all
 	$(Q)KDIR=$(KDIR) scripts/run_tests.sh --unit-only $(TEST_PROGS) $(TEST_SCRIPTS)

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The guest kernel: 'config' merged onto tinyconfig, built from KDIR and
-# cached under ${XDG_CACHE_HOME:-~/.cache}/ktstr/kernels/, keyed by a hash of
-# (kernel source version, config fragment, arch).
+# The guest kernel: 'config' and then 'config.$ARCH' merged onto tinyconfig,
+# built from KDIR and cached under ${XDG_CACHE_HOME:-~/.cache}/ktstr/kernels/,
+# keyed by a hash of (kernel source version, both fragments, arch).
+# KTSTR_CONFIG="FILE..." replaces the two fragments.
 #
 #   kernel.sh default        the kernel to test: in a kernel tree its freshly
 #                            built image (under O= if set), checked against
@@ -19,32 +20,41 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 ARCH=${ARCH:-$(uname -m)}
-FRAGMENT=${KTSTR_CONFIG:-$KTSTR_ROOT/config}
 case $ARCH in
-x86_64|x86) KARCH=x86; IMAGE=arch/x86/boot/bzImage; TARGET=bzImage ;;
-aarch64|arm64) KARCH=arm64; IMAGE=arch/arm64/boot/Image; TARGET=Image ;;
+x86_64|x86) ARCH=x86_64 KARCH=x86; IMAGE=arch/x86/boot/bzImage; TARGET=bzImage ;;
+aarch64|arm64) ARCH=aarch64 KARCH=arm64; IMAGE=arch/arm64/boot/Image; TARGET=Image ;;
 *) die "ARCH=$ARCH is not supported (x86_64, aarch64)" ;;
 esac
+if [ -n "${KTSTR_CONFIG:-}" ]; then
+	read -ra FRAGMENTS <<<"$KTSTR_CONFIG"
+else
+	FRAGMENTS=("$KTSTR_ROOT/config" "$KTSTR_ROOT/config.$ARCH")
+fi
+for f in "${FRAGMENTS[@]}"; do [ -f "$f" ] || die "config fragment $f not found"; done
+
+# A quick query of the kernel's Makefile. Without the MAKEFLAGS of a parent
+# make, which would name a jobserver this command cannot reach.
+kmake() { env -u MAKEFLAGS -u MFLAGS make -s "$@"; }
 
 # Source identity: the kernel version, plus the commit and dirty state when
 # KDIR is a git tree, so a patched tree gets a new key.
 source_id() {
 	local kdir=$1
-	make -s -C "$kdir" kernelversion 2>/dev/null || die "KDIR=$kdir: 'make kernelversion' failed"
+	kmake -C "$kdir" kernelversion 2>/dev/null || die "KDIR=$kdir: 'make kernelversion' failed"
 	if git -C "$kdir" rev-parse --git-dir >/dev/null 2>&1; then
 		git -C "$kdir" describe --always --dirty 2>/dev/null || true
 	fi
 }
 
 cache_key() {
-	{ source_id "$1"; echo "$KARCH tinyconfig"; cat "$FRAGMENT"; } |
+	{ source_id "$1"; echo "$KARCH tinyconfig"; cat "${FRAGMENTS[@]}"; } |
 		sha256sum | cut -c1-16
 }
 
 # Options the fragment asks for, as 'CONFIG_X=v' or 'CONFIG_X=n'.
 wanted_options() {
 	sed -n -e 's/^\(CONFIG_[A-Za-z0-9_]*=.*\)$/\1/p' \
-	       -e 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1=n/p' "$FRAGMENT"
+	       -e 's/^# \(CONFIG_[A-Za-z0-9_]*\) is not set$/\1=n/p' "${FRAGMENTS[@]}"
 }
 
 # Prints every wanted option the .config $1 lacks; fails if there is one.
@@ -61,9 +71,33 @@ check_config() {
 	done < <(wanted_options)
 	if [ ${#bad[@]} -gt 0 ]; then
 		printf '%s: error: %s lacks %d option(s) of %s: %s\n' "${0##*/}" \
-			"$dotconfig" ${#bad[@]} "$FRAGMENT" "${bad[*]}" >&2
+			"$dotconfig" ${#bad[@]} "${FRAGMENTS[*]##*/}" "${bad[*]}" >&2
 		return 1
 	fi
+}
+
+# make "$@" with kbuild's own lines in LOG; on stderr, one progress line
+# every KTSTR_PROGRESS seconds (60), or all of kbuild's lines with V=1.
+# Jobs: the parent make's jobserver when there is one (a '+' recipe),
+# else one per CPU.
+build_logged() {
+	local log=$1 pid n=0 t0=$SECONDS every=${KTSTR_PROGRESS:-60} rc
+	shift
+	case " ${MAKEFLAGS:-} " in *jobserver*) ;; *) set -- -j"$(nproc)" "$@" ;; esac
+	if [ "${V:-}" = 1 ]; then
+		make "$@" 2>&1 | tee "$log" >&2
+		return "${PIPESTATUS[0]}"
+	fi
+	make "$@" >"$log" 2>&1 &
+	pid=$!
+	while kill -0 $pid 2>/dev/null; do
+		sleep 1
+		n=$((n + 1))
+		[ $((n % every)) = 0 ] || continue
+		info "still building: $(grep -c '^  CC ' "$log") files compiled in $((SECONDS - t0)) s (log: $log)"
+	done
+	wait $pid; rc=$?
+	return $rc
 }
 
 cmd_build() {
@@ -71,7 +105,7 @@ cmd_build() {
 	kdir=$(ktstr_kdir)
 	ktstr_check_kdir "$kdir"
 	key=$(cache_key "$kdir")
-	ver=$(make -s -C "$kdir" kernelversion)
+	ver=$(kmake -C "$kdir" kernelversion)
 	out=$KTSTR_CACHE/kernels/$ver-$KARCH-$key
 	if [ -s "$out/$TARGET" ]; then
 		echo "$out/$TARGET"
@@ -80,12 +114,12 @@ cmd_build() {
 	b=$KTSTR_CACHE/build/$KARCH-$key
 	mkdir -p "$b"
 	t0=$SECONDS
-	info "building $ver ($KARCH) from $kdir in $b, $(nproc) jobs"
-	make -s -C "$kdir" O="$b" ARCH=$KARCH tinyconfig >/dev/null
-	"$kdir/scripts/kconfig/merge_config.sh" -m -O "$b" "$b/.config" "$FRAGMENT" >/dev/null
-	make -s -C "$kdir" O="$b" ARCH=$KARCH olddefconfig >/dev/null
+	info "building $ver ($KARCH) from $kdir in $b: about 10 minutes on 2 CPUs, once; a line every ${KTSTR_PROGRESS:-60} s (V=1: all of kbuild's)"
+	kmake -C "$kdir" O="$b" ARCH=$KARCH tinyconfig >/dev/null
+	"$kdir/scripts/kconfig/merge_config.sh" -m -O "$b" "$b/.config" "${FRAGMENTS[@]}" >/dev/null
+	kmake -C "$kdir" O="$b" ARCH=$KARCH olddefconfig >/dev/null
 	check_config "$b/.config" || die "requested options did not survive olddefconfig (unmet dependencies?)"
-	make -s -C "$kdir" O="$b" ARCH=$KARCH -j"$(nproc)" $TARGET >"$b/build.log" 2>&1 ||
+	build_logged "$b/build.log" -C "$kdir" O="$b" ARCH=$KARCH $TARGET ||
 		{ tail -n 30 "$b/build.log" >&2; die "kernel build failed, log: $b/build.log"; }
 	mkdir -p "$out.tmp"
 	cp "$b/$IMAGE" "$out.tmp/$TARGET"
@@ -101,7 +135,7 @@ cache_dir() {
 	local kdir
 	kdir=$(ktstr_kdir)
 	ktstr_check_kdir "$kdir"
-	echo "$KTSTR_CACHE/kernels/$(make -s -C "$kdir" kernelversion)-$KARCH-$(cache_key "$kdir")"
+	echo "$KTSTR_CACHE/kernels/$(kmake -C "$kdir" kernelversion)-$KARCH-$(cache_key "$kdir")"
 }
 
 cmd_path() {
@@ -109,8 +143,8 @@ cmd_path() {
 	kdir=$(ktstr_kdir)
 	ktstr_check_kdir "$kdir"
 	key=$(cache_key "$kdir")
-	out=$KTSTR_CACHE/kernels/$(make -s -C "$kdir" kernelversion)-$KARCH-$key/$TARGET
-	[ -s "$out" ] || die "no cached kernel for KDIR=$kdir and $FRAGMENT: run 'make kernel'"
+	out=$KTSTR_CACHE/kernels/$(kmake -C "$kdir" kernelversion)-$KARCH-$key/$TARGET
+	[ -s "$out" ] || die "no cached kernel for KDIR=$kdir and ${FRAGMENTS[*]##*/}: run 'make kernel'"
 	echo "$out"
 }
 
