@@ -101,7 +101,7 @@ build_logged() {
 }
 
 cmd_build() {
-	local kdir key ver out b t0
+	local kdir key ver out b t0 lock
 	kdir=$(ktstr_kdir)
 	ktstr_check_kdir "$kdir"
 	key=$(cache_key "$kdir")
@@ -113,6 +113,16 @@ cmd_build() {
 	fi
 	b=$KTSTR_CACHE/build/$KARCH-$key
 	mkdir -p "$b"
+	# One build per (source, config): a second caller waits for it.
+	exec {lock}>"$b.lock"
+	if ! flock -n $lock; then
+		info "waiting for another build of $ver ($KARCH) in $b"
+		flock $lock
+	fi
+	if [ -s "$out/$TARGET" ]; then
+		echo "$out/$TARGET"
+		return 0
+	fi
 	t0=$SECONDS
 	info "building $ver ($KARCH) from $kdir in $b: about 10 minutes on 2 CPUs, once; a line every ${KTSTR_PROGRESS:-60} s (V=1: all of kbuild's)"
 	kmake -C "$kdir" O="$b" ARCH=$KARCH tinyconfig >/dev/null
