@@ -47,7 +47,7 @@ CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	  -isystem $(KDIR)/usr/include
 LDLIBS += -lelf -lz -lpthread
 
-SRCS_COMMON := $(wildcard util/*.c vmm/*.c virtio/*.c init/*.c scenarios/*.c cli/*.c)
+SRCS_COMMON := $(wildcard util/*.c harness/*.c vmm/*.c virtio/*.c init/*.c scenarios/*.c cli/*.c)
 SRCS_x86_64 := $(wildcard vmm/x86_64/*.c acpi/*.c)
 SRCS_aarch64 := $(wildcard vmm/aarch64/*.c fdt/*.c)
 LIB_SRCS := $(SRCS_COMMON) $(SRCS_$(ARCH))

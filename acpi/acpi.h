@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "vmm/topology.h"
+#include "harness/topology.h"
 
 #define ACPI_IOAPIC_ADDR	0xfec00000U
 #define ACPI_LAPIC_ADDR		0xfee00000U

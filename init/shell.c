@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "init/init.h"
-#include "scenarios/channel.h"
+#include "harness/channel.h"
 #include "sched/scx.h"
 #include "sched/scx_ktstr.h"
 

@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "init/init.h"
-#include "scenarios/channel.h"
-#include "util/stats_proto.h"
+#include "harness/channel.h"
+#include "harness/stats_proto.h"
 
 #define STATS_PORT_NAME "ktstr.stats"
 

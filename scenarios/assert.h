@@ -13,7 +13,7 @@
 #include <sys/types.h>
 
 #include "scenarios/metrics.h"
-#include "scenarios/test.h"
+#include "harness/test.h"
 #include "scenarios/workers.h"
 #include "util/util.h"
 

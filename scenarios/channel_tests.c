@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "scenarios/channel.h"
-#include "scenarios/test.h"
+#include "harness/channel.h"
+#include "harness/test.h"
 
 static const uint16_t sent_types[] = {
 	TLV_SCENARIO_START, TLV_STIMULUS, TLV_PAYLOAD_METRICS,

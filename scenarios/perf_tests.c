@@ -17,7 +17,7 @@
 #endif
 
 #include "scenarios/perf_tests.h"
-#include "scenarios/verdict.h"
+#include "cli/verdict.h"
 
 #define KVM_CPUID_FEATURES_LEAF	0x40000001
 #define KVM_FEATURE_STEAL_TIME_BIT	5

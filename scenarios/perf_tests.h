@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "scenarios/test.h"
+#include "harness/test.h"
 #include "vmm/vmm.h"
 
 /*

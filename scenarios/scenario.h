@@ -29,7 +29,7 @@
 
 #include "scenarios/assert.h"
 #include "scenarios/sysfs.h"
-#include "scenarios/test.h"
+#include "harness/test.h"
 #include "scenarios/workers.h"
 
 #define SCN_MAX_GROUPS 32	/* cgroups per step */

@@ -16,12 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "scenarios/channel.h"
+#include "harness/channel.h"
 #include "scenarios/loose_thresholds.h"
 #include "scenarios/scenario.h"
 #include "sched/scx_ktstr.h"
 #include "util/json.h"
-#include "util/stats_proto.h"
+#include "harness/stats_proto.h"
 
 static int run_scenario(struct ktstr_ctx *ctx, struct scenario *s)
 {

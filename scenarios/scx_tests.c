@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "scenarios/test.h"
+#include "harness/test.h"
 #include "sched/scx_ktstr.h"
 
 /*

@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "sched/scx_ktstr.h"
-#include "scenarios/test.h"
-#include "util/stats_proto.h"
+#include "harness/test.h"
+#include "harness/stats_proto.h"
 #include "vmm/stats_relay.h"
 
 #define STATS_TEST_TOPO		"1n1l2c1t"

@@ -9,7 +9,7 @@
 #define KTSTR_SCENARIOS_TOPO_CHECK_H
 
 #include "scenarios/sysfs.h"
-#include "scenarios/test.h"
+#include "harness/test.h"
 
 #define CPU_DIR "/sys/devices/system/cpu"
 #define NODE_DIR "/sys/devices/system/node"

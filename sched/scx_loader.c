@@ -19,7 +19,7 @@
 
 #include "sched/scx_loader.h"
 #include "sched/scx_stats_server.h"
-#include "util/stats_proto.h"
+#include "harness/stats_proto.h"
 #include "util/util.h"
 #include "fail.bpf.skel.h"
 #include "fifo.bpf.skel.h"

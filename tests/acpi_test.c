@@ -15,7 +15,7 @@
 #include "kselftest_harness.h"
 #include "acpi/acpi.h"
 #include "acpi/tables.h"
-#include "vmm/topology.h"
+#include "harness/topology.h"
 #include "vmm/x86_64/apic.h"
 
 #define GiB (1ULL << 30)

@@ -11,7 +11,7 @@
 
 #include "kselftest_harness.h"
 #include "scenarios/perf_tests.h"
-#include "scenarios/verdict.h"
+#include "cli/verdict.h"
 #include "vmm/hosttune.h"
 #include "vmm/perf.h"
 

@@ -18,7 +18,7 @@
 #include "vmm/budget.h"
 #include "vmm/kvm_stats.h"
 #include "vmm/perf.h"
-#include "vmm/topology.h"
+#include "harness/topology.h"
 
 struct vm;
 

@@ -20,7 +20,7 @@
 
 #include "util/util.h"
 #include "vmm/hostinfo.h"
-#include "vmm/topology.h"
+#include "harness/topology.h"
 
 struct vm;
 struct vcpu;

@@ -11,7 +11,7 @@
 #include "util/util.h"
 #include "vmm/hosttune.h"
 #include "vmm/stats_relay.h"
-#include "vmm/topology.h"
+#include "harness/topology.h"
 #include "vmm/vm.h"
 
 struct vmm_config {

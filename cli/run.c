@@ -13,13 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "scenarios/channel.h"
+#include "harness/channel.h"
 #include "scenarios/perf_tests.h"
-#include "scenarios/runner.h"
-#include "scenarios/tap.h"
-#include "scenarios/verdict.h"
+#include "cli/run.h"
+#include "cli/tap.h"
+#include "cli/verdict.h"
 #include "util/json.h"
-#include "util/stats_proto.h"
+#include "harness/stats_proto.h"
 #include "vmm/initramfs.h"
 #include "vmm/perf.h"
 #include "vmm/vmm.h"

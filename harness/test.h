@@ -13,14 +13,14 @@
  *	KTSTR_TEST(steady, .category = "sched", .topology = "1n2l4c2t",
  *		   .duration_ms = 5000);
  */
-#ifndef KTSTR_SCENARIOS_TEST_H
-#define KTSTR_SCENARIOS_TEST_H
+#ifndef KTSTR_HARNESS_TEST_H
+#define KTSTR_HARNESS_TEST_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "util/util.h"
-#include "vmm/topology.h"
+#include "harness/topology.h"
 
 enum ktstr_verdict {
 	KTSTR_PASS,

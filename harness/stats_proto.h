@@ -15,8 +15,8 @@
  * Every line is untrusted: helpers bound their input and never need it to
  * be valid JSON beyond what they look at.
  */
-#ifndef KTSTR_UTIL_STATS_PROTO_H
-#define KTSTR_UTIL_STATS_PROTO_H
+#ifndef KTSTR_HARNESS_STATS_PROTO_H
+#define KTSTR_HARNESS_STATS_PROTO_H
 
 #include <stddef.h>
 

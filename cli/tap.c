@@ -3,7 +3,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "scenarios/tap.h"
+#include "cli/tap.h"
 
 void tap_header(struct tap *t, FILE *out, int plan)
 {

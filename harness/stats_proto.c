@@ -11,7 +11,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "util/stats_proto.h"
+#include "harness/stats_proto.h"
 
 void json_put_string(struct buf *b, const char *s)
 {

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "scenarios/test.h"
+#include "harness/test.h"
 
 static struct ktstr_test *tests;
 static int nr_tests;
