@@ -106,7 +106,7 @@ $(VM_SMOKE): tests/vm_smoke.c
 $(OUTPUT)/tests/%: tests/%.c $(LIBKTSTR)
 	$(call msg,TEST,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) -o $@ $< $(LIBKTSTR) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) -o $@ $< -Wl,--whole-archive $(LIBKTSTR) -Wl,--no-whole-archive $(LDLIBS)
 
 # ---- BPF schedulers ----
 # sched/*.bpf.c built as tools/sched_ext/Makefile does, from KDIR: libbpf
