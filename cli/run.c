@@ -13,13 +13,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/channel.h"
-#include "scenarios/perf_tests.h"
 #include "cli/run.h"
 #include "cli/tap.h"
 #include "cli/verdict.h"
-#include "util/json.h"
+#include "harness/channel.h"
 #include "harness/stats_proto.h"
+#include "util/json.h"
 #include "vmm/initramfs.h"
 #include "vmm/perf.h"
 #include "vmm/vmm.h"
@@ -233,10 +232,22 @@ static void perf_refused(const struct ktstr_test *t,
 	buf_putc(&tr->diag, 0);
 }
 
-/* Host-side checks of the run itself: budget enforcement, test hooks. */
-static void host_checks(const struct ktstr_test *t,
-			const struct vmm_outcome *out, struct test_run *tr)
+/*
+ * Host-side checks of the run itself (watchdog, budget enforcement), then
+ * the test's own host_check, in that order: the first failure names it.
+ */
+static void host_checks(const struct ktstr_test *t, const struct ktstr_run *run,
+			const struct vmm_outcome *out, uint32_t timeout_ms,
+			struct test_run *tr)
 {
+	/* The watchdog must stop a hung guest at its deadline, not later. */
+	if (out->exit_kind == VM_EXIT_TIMEOUT &&
+	    out->run_ns > timeout_ms * 1000000ULL + WATCHDOG_MARGIN_NS) {
+		tr->verdict = KTSTR_FAIL;
+		snprintf(tr->msg, sizeof(tr->msg),
+			 "watchdog stopped the guest %.1f s after its first KVM_RUN, deadline %.1f s",
+			 out->run_ns / 1e9, timeout_ms / 1e3);
+	}
 	if (tr->verdict != KTSTR_PASS)
 		return;
 	if (out->tune.budget_failed) {
@@ -246,7 +257,8 @@ static void host_checks(const struct ktstr_test *t,
 			 out->tune.cpu_budget);
 		return;
 	}
-	tr->verdict = perf_outcome_check(t, out, tr->msg, sizeof(tr->msg));
+	if (t->host_check && t->expect == KTSTR_EXPECT_PASS)
+		tr->verdict = t->host_check(run, tr->msg, sizeof(tr->msg));
 }
 
 /*
@@ -319,6 +331,7 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	struct vmm_outcome out;
 	struct guest_result gr;
 	struct run_outcome ro;
+	struct ktstr_run run;
 	char err[512];
 	uint64_t t0 = now_ns();
 	int threads = nr_threads();
@@ -362,25 +375,13 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	}
 	if (chan_err[0])
 		ro.channel_error = chan_err;
+	run = (struct ktstr_run){ .log = &log, .stats = &out.stats,
+				  .tune = &out.tune };
 	tr->verdict = evaluate_run(t, &ro, &gr, tr->msg, sizeof(tr->msg));
 	if (t->no_skip_mode)	/* it booted: no refusal to prove */
-		tr->verdict = perf_no_skip_booted(t, &out, &ro, tr->msg,
+		tr->verdict = perf_no_skip_booted(t, &run, &ro, tr->msg,
 						  sizeof(tr->msg));
-	if (tr->verdict == KTSTR_PASS && t->host_check &&
-	    t->expect == KTSTR_EXPECT_PASS)
-		tr->verdict = t->host_check(&log, tr->msg, sizeof(tr->msg));
-	if (tr->verdict == KTSTR_PASS && t->stats_check &&
-	    t->expect == KTSTR_EXPECT_PASS)
-		tr->verdict = t->stats_check(&out.stats, tr->msg, sizeof(tr->msg));
-	/* The watchdog must stop a hung guest at its deadline, not later. */
-	if (out.exit_kind == VM_EXIT_TIMEOUT &&
-	    out.run_ns > cfg.timeout_ms * 1000000ULL + WATCHDOG_MARGIN_NS) {
-		tr->verdict = KTSTR_FAIL;
-		snprintf(tr->msg, sizeof(tr->msg),
-			 "watchdog stopped the guest %.1f s after its first KVM_RUN, deadline %.1f s",
-			 out.run_ns / 1e9, cfg.timeout_ms / 1e3);
-	}
-	host_checks(t, &out, tr);
+	host_checks(t, &run, &out, cfg.timeout_ms, tr);
 	if (threads > 0 && nr_threads() != threads) {
 		tr->verdict = KTSTR_FAIL;
 		snprintf(tr->msg, sizeof(tr->msg), "VMM left %d thread(s) behind",

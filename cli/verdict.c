@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/verdict.h"
+#include "vmm/hosttune.h"
 
 static const char *const panic_markers[] = {
 	"Kernel panic - not syncing",
@@ -112,12 +113,9 @@ static enum ktstr_verdict raw_verdict(const struct run_outcome *o,
 	return r->verdict;
 }
 
-enum ktstr_verdict evaluate_run(const struct ktstr_test *t,
-				const struct run_outcome *o,
-				struct guest_result *r, char *msg,
-				size_t msglen)
+enum ktstr_verdict verdict_expect(const struct ktstr_test *t,
+				  enum ktstr_verdict v, char *msg, size_t msglen)
 {
-	enum ktstr_verdict v = raw_verdict(o, r, msg, msglen);
 	const char *want = t->expect_msg;
 	char got[1536];
 
@@ -146,4 +144,62 @@ enum ktstr_verdict evaluate_run(const struct ktstr_test *t,
 	}
 	snprintf(msg, msglen, "failed as expected: %s", got);
 	return KTSTR_PASS;
+}
+
+enum ktstr_verdict evaluate_run(const struct ktstr_test *t,
+				const struct run_outcome *o,
+				struct guest_result *r, char *msg,
+				size_t msglen)
+{
+	return verdict_expect(t, raw_verdict(o, r, msg, msglen), msg, msglen);
+}
+
+enum ktstr_verdict perf_refusal_verdict(const struct ktstr_test *t,
+					enum perf_status st, const char *err,
+					char *msg, size_t len)
+{
+	const char *why = perf_no_skip_mode() ? "KTSTR_NO_SKIP_MODE=1" :
+			  t->no_skip_mode ? "the test's no_skip_mode" : NULL;
+
+	if (!why) {
+		snprintf(msg, len, "%s", err);
+		return KTSTR_SKIP;
+	}
+	/* Only busy now: this host can honour performance mode. */
+	if (!perf_no_skip_mode() && st == PERF_CONTENTION) {
+		snprintf(msg, len, "%s: the host can honour performance mode, nothing to prove",
+			 err);
+		return KTSTR_SKIP;
+	}
+	snprintf(msg, len, "%s (%s makes it a failure)", err, why);
+	return verdict_expect(t, KTSTR_FAIL, msg, len);
+}
+
+enum ktstr_verdict perf_no_skip_booted(const struct ktstr_test *t,
+				       const struct ktstr_run *run,
+				       const struct run_outcome *ro, char *msg,
+				       size_t len)
+{
+	struct guest_result gr;
+	enum ktstr_verdict v;
+
+	/* The run on its own merits: the expectation was for a refusal. */
+	v = raw_verdict(ro, &gr, msg, len);
+	result_free(&gr);
+	if (!run->tune->performance_mode) {
+		if (v != KTSTR_PASS && v != KTSTR_SKIP)
+			return v;
+		snprintf(msg, len, "performance mode forced off (--no-perf-mode / KTSTR_NO_PERF_MODE=1): no refusal, nothing to prove");
+		return KTSTR_SKIP;
+	}
+	if (v == KTSTR_SKIP) {
+		snprintf(msg, len, "performance mode ran, but the guest saw no KVM_HINTS_REALTIME");
+		return KTSTR_FAIL;
+	}
+	if (v != KTSTR_PASS)
+		return v;
+	if (t->host_check && t->host_check(run, msg, len) != KTSTR_PASS)
+		return KTSTR_FAIL;
+	snprintf(msg, len, "host can honour performance mode; nothing to prove");
+	return KTSTR_SKIP;
 }

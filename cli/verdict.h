@@ -11,6 +11,7 @@
 
 #include "harness/result.h"
 #include "harness/test.h"
+#include "vmm/perf.h"
 #include "vmm/vm.h"
 
 /*
@@ -41,5 +42,35 @@ enum ktstr_verdict evaluate_run(const struct ktstr_test *t,
 				const struct run_outcome *o,
 				struct guest_result *r, char *msg,
 				size_t msglen);
+
+/*
+ * What @t expects (t->expect, t->expect_msg) against the verdict @v it got,
+ * whose reason is in @msg: the final verdict, @msg rewritten to say why
+ * ("failed as expected: ...", "expected TIMEOUT, got FAIL: ...").
+ */
+enum ktstr_verdict verdict_expect(const struct ktstr_test *t,
+				  enum ktstr_verdict v, char *msg,
+				  size_t msglen);
+
+/*
+ * Performance mode refused before boot (@st, @err "PerfModeUnavailable:
+ * ..."): SKIP with @err, or, in no-skip mode (KTSTR_NO_SKIP_MODE=1 or
+ * t->no_skip_mode), FAIL, judged against t->expect and t->expect_msg like
+ * a guest's failure. @msg gets the reason.
+ */
+enum ktstr_verdict perf_refusal_verdict(const struct ktstr_test *t,
+					enum perf_status st, const char *err,
+					char *msg, size_t len);
+
+/*
+ * A t->no_skip_mode test that booted: performance mode was honoured (or
+ * forced off), so there is no refusal to prove. SKIP when the run itself
+ * was sound (the guest's own verdict, without t's expectation, then
+ * t->host_check); any failure of the run stands.
+ */
+enum ktstr_verdict perf_no_skip_booted(const struct ktstr_test *t,
+				       const struct ktstr_run *run,
+				       const struct run_outcome *ro, char *msg,
+				       size_t len);
 
 #endif

@@ -38,9 +38,10 @@ static int channel_all_types(struct ktstr_ctx *ctx)
 }
 
 /* The host saw each frame, in order, then the result and the exit code. */
-static int check_all_types(const struct channel_log *log, char *msg,
+static int check_all_types(const struct ktstr_run *run, char *msg,
 			   size_t len)
 {
+	const struct channel_log *log = run->log;
 	size_t i;
 	char want[64];
 
