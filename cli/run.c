@@ -28,16 +28,20 @@
 #define GUEST_SCHEDULER		"/scheduler"
 #define WATCHDOG_MARGIN_NS	(2ULL * 1000000000)
 
-/* Newest bzImage under the cache's kernels/ (scripts/kernel.sh build). */
+/*
+ * Newest kernel image (the arch's, e.g. bzImage) under the cache's
+ * kernels/ (scripts/kernel.sh build).
+ */
 static char *cached_kernel(void)
 {
+	const char *image = strrchr(vm_arch_kernel_default(), '/') + 1;
 	char *dir = xasprintf("%s/kernels", ktstr_cache_dir()), *best = NULL;
 	time_t best_t = 0;
 	struct dirent *d;
 	DIR *dp = opendir(dir);
 
 	while (dp && (d = readdir(dp))) {
-		char *p = xasprintf("%s/%s/bzImage", dir, d->d_name);
+		char *p = xasprintf("%s/%s/%s", dir, d->d_name, image);
 		struct stat st;
 
 		if (d->d_name[0] != '.' && !stat(p, &st) && st.st_mtime >= best_t) {
@@ -64,12 +68,12 @@ const char *kernel_default(void)
 		return k;
 	if (getenv("KTSTR_KERNEL") && *getenv("KTSTR_KERNEL"))
 		return k = xstrdup(getenv("KTSTR_KERNEL"));
-	/* In a kernel tree: tools/testing/ktstr/ktstr -> arch/x86/boot. */
+	/* In a kernel tree: tools/testing/ktstr/ktstr -> the arch's image. */
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
 		exe[n] = '\0';
 		*strrchr(exe, '/') = '\0';
-		k = xasprintf("%s/../../../arch/x86/boot/bzImage", exe);
+		k = xasprintf("%s/../../../%s", exe, vm_arch_kernel_default());
 		if (!access(k, R_OK))
 			return k;
 		free(k);

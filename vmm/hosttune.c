@@ -126,7 +126,7 @@ int tune_vm(struct host_tune *h, struct vm *vm, struct tune_outcome *o,
 		return r;
 	}
 	buf_printf(&o->notes, "perf mode: %s\n", note);
-	o->halt_observable = !vm->hlt_exits_disabled;
+	o->halt_observable = vm_arch_halt_observable(vm);
 	vm->ram_hugetlb = h->perf_st.hugepages;
 	vm->ram_node_mask = h->perf_st.plan.node_mask;
 	vm->ram_nr_nodes = TOPO_MAX_NODES;

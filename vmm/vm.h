@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The VM: KVM fds, guest RAM, port/MMIO dispatch, interrupts, vCPUs and the
- * reason it stopped. Arch code lives in vmm/<arch>/ behind vm_arch_*().
+ * reason it stopped. Arch code lives in vmm/<arch>/ behind the hooks of
+ * vmm/arch.h.
  */
 #ifndef KTSTR_VMM_VM_H
 #define KTSTR_VMM_VM_H
@@ -12,6 +13,7 @@
 #include <sys/types.h>
 
 #include "util/util.h"
+#include "vmm/arch.h"
 
 struct vm;
 struct vcpu;
@@ -68,7 +70,7 @@ struct vm {
 	uint64_t t_start_ns, t_first_run_ns;
 	uint64_t cpu_before_run_ns;	/* process CPU time then */
 	uint64_t deadline_ns;		/* CLOCK_MONOTONIC, 0: none */
-	void *arch;			/* vm_arch private */
+	struct vm_arch *arch;		/* the arch's own state (vmm/arch.h) */
 	/*
 	 * Host placement (vmm/perf.c, vmm/budget.c): run on each vCPU thread
 	 * before its first KVM_RUN (nonzero stops the VM) and on the watchdog.
@@ -76,8 +78,6 @@ struct vm {
 	int (*vcpu_thread_hook)(struct vcpu *v, void *opaque);
 	void (*service_thread_hook)(void *opaque);
 	void *hook_opaque;
-	bool realtime_hint;		/* x86: KVM_HINTS_REALTIME in CPUID */
-	bool hlt_exits_disabled;	/* KVM_CAP_X86_DISABLE_EXITS HLT */
 	bool ram_hugetlb;		/* back RAM with 2 MiB hugetlb pages */
 	const uint64_t *ram_node_mask;	/* per guest node: host nodes, or NULL */
 	int ram_nr_nodes;
@@ -130,12 +130,5 @@ void vm_run(struct vm *vm, uint64_t deadline_ns);
 /* io.c */
 bool io_bus_dispatch(struct io_bus *bus, struct vcpu *vcpu, uint64_t addr,
 		     uint8_t *data, uint32_t len, bool is_write);
-
-/* vmm/<arch>/: */
-int vm_arch_init(struct vm *vm);
-int vcpu_arch_init(struct vcpu *vcpu);
-/* Returns false when the exit ends the vCPU's loop. */
-bool vcpu_arch_handle_exit(struct vcpu *vcpu);
-void vcpu_arch_dump(struct vcpu *vcpu, struct buf *out);
 
 #endif

@@ -65,7 +65,7 @@ static int setup_cpuid(struct vcpu *v)
 	int r = 0;
 
 	memcpy(c, arch->cpuid, sz);
-	set_cpuid_bits(c, v->vm->realtime_hint,
+	set_cpuid_bits(c, arch->realtime_hint,
 		       vm_check_cap(v->vm, KVM_CAP_TSC_DEADLINE_TIMER));
 	/* APIC IDs, cache sharing and 0xB/0x1F levels of the topology. */
 	r = cpuid_topo_apply(&c, arch->topo, v->id);

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "vmm/perf.h"
 #include "vmm/vm.h"
 #include "vmm/x86_64/x86.h"
 
@@ -82,11 +81,16 @@ int vm_arch_perf_exits(struct vm *vm, char *note, size_t len)
 	cap.args[0] = want;
 	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
 		return -errno;
-	vm->hlt_exits_disabled = want & KVM_X86_DISABLE_EXITS_HLT;
-	vm->realtime_hint = true;
+	vm->arch->hlt_exits_disabled = want & KVM_X86_DISABLE_EXITS_HLT;
+	vm->arch->realtime_hint = true;
 	snprintf(note, len, "exits disabled: PAUSE%s%s",
-		 vm->hlt_exits_disabled ? " HLT" : "",
-		 vm->hlt_exits_disabled ? "" :
+		 vm->arch->hlt_exits_disabled ? " HLT" : "",
+		 vm->arch->hlt_exits_disabled ? "" :
 		 " (HLT refused by the host: SMT-RSB mitigation)");
 	return want;
+}
+
+bool vm_arch_halt_observable(struct vm *vm)
+{
+	return !vm->arch->hlt_exits_disabled;
 }

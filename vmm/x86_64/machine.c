@@ -43,7 +43,7 @@ int vm_arch_setup_memory(struct vm *vm, const struct topology *topo)
 		if (err)
 			return err;
 	}
-	((struct vm_arch *)vm->arch)->topo = topo;
+	vm->arch->topo = topo;
 	return 0;
 }
 
@@ -63,6 +63,29 @@ uint32_t vm_arch_virtio_gsi(int i)
 uint32_t vm_arch_vcpu_id(const struct topology *t, uint32_t cpu)
 {
 	return apic_id(t, cpu);
+}
+
+const char *vm_arch_vcpu_id_name(void)
+{
+	return "apic_id";
+}
+
+const char *vm_arch_topo_note(const struct topology *t)
+{
+	return apic_needs_x2apic(t) ? ", x2APIC" : "";
+}
+
+const char *vm_arch_kernel_default(void)
+{
+	return "arch/x86/boot/bzImage";
+}
+
+int vm_arch_check_kernel(const uint8_t *head, size_t head_len, uint64_t size,
+			 char *err, size_t errlen)
+{
+	struct bzimage bz;
+
+	return bzimage_parse(head, size, &bz, err, errlen);
 }
 
 void vm_arch_serials(struct vm *vm, struct serial *com1, struct serial *com2,
