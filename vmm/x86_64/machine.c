@@ -4,11 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vmm/x86_64/apic.h"
-
 #include "acpi/acpi.h"
 #include "vmm/serial.h"
 #include "vmm/vmm.h"
+#include "vmm/x86_64/apic.h"
 #include "vmm/x86_64/x86.h"
 
 #define MAX_RAM_RANGES 32
@@ -106,8 +105,10 @@ static int build_firmware_tables(struct vm *vm, const struct topology *t,
 				 uint64_t *rsdp, char *err, size_t errlen)
 {
 	struct acpi_mem_range mem[VM_MAX_REGIONS];
+	uint32_t ids[TOPO_MAX_CPUS];
 	struct acpi_config cfg = {
-		.topo = t, .mem = mem, .nr_mem = vm->nr_regions,
+		.topo = t, .apic_ids = ids, .ioapic_id = apic_ioapic_id(t),
+		.mem = mem, .nr_mem = vm->nr_regions,
 		.pm1a_evt_port = X86_PM1A_EVT_PORT,
 		.pm1a_cnt_port = X86_PM1A_CNT_PORT,
 	};
@@ -117,6 +118,8 @@ static int build_firmware_tables(struct vm *vm, const struct topology *t,
 	ssize_t n;
 	int i;
 
+	for (i = 0; i < (int)topology_nr_cpus(t); i++)
+		ids[i] = apic_id(t, i);
 	for (i = 0; i < vm->nr_regions; i++)
 		mem[i] = (struct acpi_mem_range){ vm->regions[i].gpa,
 						  vm->regions[i].size,
@@ -132,7 +135,7 @@ static int build_firmware_tables(struct vm *vm, const struct topology *t,
 		return n;
 	}
 	/* Only for acpi=off kernels; x2APIC-sized topologies have none. */
-	n = mptable_build(t, mp, X86_MPTABLE_GPA, mp_size);
+	n = mptable_build(&cfg, mp, X86_MPTABLE_GPA, mp_size);
 	if (n < 0 && n != -E2BIG) {
 		snprintf(err, errlen, "MP table: %s", strerror(-n));
 		return n;
