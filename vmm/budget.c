@@ -344,5 +344,5 @@ int vm_set_halt_poll(struct vm *vm, uint64_t ns)
 
 	if (!vm_check_cap(vm, KVM_CAP_HALT_POLL))
 		return -EOPNOTSUPP;
-	return ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0 ? -errno : 0;
+	return __vm_ioctl(vm, KVM_ENABLE_CAP, &cap) < 0 ? -errno : 0;
 }

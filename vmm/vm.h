@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/types.h>
 
 #include "util/util.h"
@@ -95,6 +96,42 @@ struct vcpu {
 	/* The thread's schedstat when it ended: on CPU, runnable waiting. */
 	uint64_t host_run_ns, host_wait_ns;
 };
+
+/*
+ * KVM ioctls, as in the KVM selftests: __kvm_ioctl() (/dev/kvm),
+ * __vm_ioctl() and __vcpu_ioctl() return the raw result, errno set, for
+ * callers that handle a failure; kvm_ioctl(), vm_ioctl() and vcpu_ioctl()
+ * die naming the ioctl and the VM or vCPU, for setup that cannot go on.
+ */
+#define __kvm_ioctl(vm, cmd, arg)	ioctl((vm)->kvm_fd, cmd, arg)
+#define __vm_ioctl(vm, cmd, arg)	ioctl((vm)->vm_fd, cmd, arg)
+#define __vcpu_ioctl(v, cmd, arg)	ioctl((v)->fd, cmd, arg)
+#define kvm_ioctl(vm, cmd, arg)						\
+({									\
+	int __r = __kvm_ioctl(vm, cmd, arg);				\
+									\
+	if (__r < 0)							\
+		kvm_ioctl_die(#cmd, "/dev/kvm", -1);			\
+	__r;								\
+})
+#define vm_ioctl(vm, cmd, arg)						\
+({									\
+	int __r = __vm_ioctl(vm, cmd, arg);				\
+									\
+	if (__r < 0)							\
+		kvm_ioctl_die(#cmd, "the VM", -1);			\
+	__r;								\
+})
+#define vcpu_ioctl(v, cmd, arg)						\
+({									\
+	int __r = __vcpu_ioctl(v, cmd, arg);				\
+									\
+	if (__r < 0)							\
+		kvm_ioctl_die(#cmd, "vCPU", (v)->id);			\
+	__r;								\
+})
+/* "KVM_SET_CPUID2 on vCPU 2: <errno>"; @id -1: @on alone. */
+void kvm_ioctl_die(const char *cmd, const char *on, int id) __noreturn;
 
 /* vm.c */
 struct vm *vm_create(void);
