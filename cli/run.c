@@ -142,18 +142,9 @@ static const char *ext_scheduler(const struct ktstr_test *t,
 
 static int nr_threads(void)
 {
-	struct buf b = {};
-	const char *p;
-	int n = -1;
+	long long n;
 
-	if (!read_file("/proc/self/status", &b)) {
-		buf_putc(&b, 0);
-		p = strstr((char *)b.data, "Threads:");
-		if (p)
-			n = atoi(p + 8);
-	}
-	buf_free(&b);
-	return n;
+	return read_proc_value("/proc/self/status", "Threads:", &n) ? -1 : n;
 }
 
 /* The last @lines lines of @b, for the TAP diagnostics of a failure. */

@@ -51,11 +51,8 @@ struct ktstr_test *ktstr_test_find(const char *name)
 
 static void vbuf_set(struct buf *b, const char *fmt, va_list ap)
 {
-	char line[2048];
-
-	vsnprintf(line, sizeof(line), fmt, ap);
 	b->len = 0;
-	buf_put(b, line, strlen(line));
+	buf_vprintf(b, fmt, ap);
 }
 
 int ktstr_fail(struct ktstr_ctx *ctx, const char *fmt, ...)
@@ -80,13 +77,11 @@ int ktstr_skip(struct ktstr_ctx *ctx, const char *fmt, ...)
 
 void ktstr_diag(struct ktstr_ctx *ctx, const char *fmt, ...)
 {
-	char line[2048];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	buf_vprintf(&ctx->diag, fmt, ap);
 	va_end(ap);
-	buf_put(&ctx->diag, line, strlen(line));
 	buf_putc(&ctx->diag, '\n');
 }
 

@@ -216,14 +216,15 @@ void stats_request(struct buf *b, const char *req)
 
 void stats_error_resp(struct buf *b, int err, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
+	char *msg;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	buf_printf(b, "{\"errno\":%d,\"args\":{\"resp\":", err);
 	json_put_string(b, msg);
+	free(msg);
 	buf_printf(b, "}}\n");
 }
 
