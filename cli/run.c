@@ -421,16 +421,11 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 
 static void json_string(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
+	struct buf b = {};
+
+	json_put_string(&b, s);
+	fwrite(b.data, 1, b.len, f);
+	buf_free(&b);
 }
 
 static void json_result(FILE *f, bool first, const struct ktstr_test *t,

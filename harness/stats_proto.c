@@ -12,24 +12,7 @@
 #include <unistd.h>
 
 #include "harness/stats_proto.h"
-
-void json_put_string(struct buf *b, const char *s)
-{
-	buf_putc(b, '"');
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			buf_printf(b, "\\%c", c);
-		else if (c == '\n')
-			buf_printf(b, "\\n");
-		else if (c < 0x20 || c == 0x7f)
-			buf_printf(b, "\\u%04x", c);
-		else
-			buf_putc(b, c);
-	}
-	buf_putc(b, '"');
-}
+#include "util/json.h"
 
 static const char *skip_ws(const char *p)
 {

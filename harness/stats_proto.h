@@ -27,9 +27,6 @@
 #define STATS_LINE_MAX		(1024 * 1024)	/* longest line accepted */
 #define STATS_TIMEOUT_MS	5000
 
-/* @s as a JSON string, quotes included, control bytes escaped. */
-void json_put_string(struct buf *b, const char *s);
-
 /*
  * The member at dotted @path ("req", "args.resp.dispatched") of the JSON
  * object in @line: a string copied (simple escapes decoded, truncated)

@@ -13,7 +13,7 @@
 
 #include "harness/channel.h"
 #include "scenarios/scenario_int.h"
-#include "harness/stats_proto.h"
+#include "util/json.h"
 
 #define NS_PER_MS 1000000.0
 

@@ -12,6 +12,7 @@
 
 #include "sched/scx_stats_server.h"
 #include "harness/stats_proto.h"
+#include "util/json.h"
 
 /* Name and meaning of each scalar counter, for "stats" and "stats_meta". */
 static const struct {

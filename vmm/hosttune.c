@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/json.h"
 #include "vmm/hosttune.h"
 #include "vmm/vm.h"
 
@@ -265,22 +266,6 @@ void tune_format_diag(const struct tune_outcome *o, struct buf *out)
 	}
 }
 
-static void json_str(struct buf *out, const char *s, size_t n)
-{
-	size_t i;
-
-	buf_putc(out, '"');
-	for (i = 0; i < n && s[i]; i++) {
-		if (s[i] == '"' || s[i] == '\\')
-			buf_printf(out, "\\%c", s[i]);
-		else if ((unsigned char)s[i] < 0x20)
-			buf_printf(out, "\\u%04x", s[i]);
-		else
-			buf_putc(out, s[i]);
-	}
-	buf_putc(out, '"');
-}
-
 static void json_notes(const struct tune_outcome *o, struct buf *out)
 {
 	const char *p = (const char *)o->notes.data;
@@ -294,7 +279,7 @@ static void json_notes(const struct tune_outcome *o, struct buf *out)
 
 		if (!first)
 			buf_printf(out, ", ");
-		json_str(out, p, n);
+		json_put_stringn(out, p, n);
 		first = false;
 		p += n + 1;
 	}
