@@ -190,13 +190,19 @@ $(SCX_OUT)/%.bpf.o: sched/%.bpf.c $(SCX_INC)/vmlinux.h | $(LIBBPF_A)
 	$(call msg,CLNG-BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -target bpf -c -o $@ $<
 
-$(SCX_INC)/%.bpf.skel.h: $(SCX_OUT)/%.bpf.o $(BPFTOOL)
+# The skeleton of $< named $(1): three 'bpftool gen object' passes, the
+# last two checked equal with diff, then 'gen skeleton'.
+define gen_skel
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen object $(<:.o=.linked1.o) $<
 	$(Q)$(BPFTOOL) gen object $(<:.o=.linked2.o) $(<:.o=.linked1.o)
 	$(Q)$(BPFTOOL) gen object $(<:.o=.linked3.o) $(<:.o=.linked2.o)
 	$(Q)diff $(<:.o=.linked2.o) $(<:.o=.linked3.o)
-	$(Q)$(BPFTOOL) gen skeleton $(<:.o=.linked3.o) name $*_bpf > $@.tmp && mv $@.tmp $@
+	$(Q)$(BPFTOOL) gen skeleton $(<:.o=.linked3.o) name $(1) > $@.tmp && mv $@.tmp $@
+endef
+
+$(SCX_INC)/%.bpf.skel.h: $(SCX_OUT)/%.bpf.o $(BPFTOOL)
+	$(call gen_skel,$*_bpf)
 
 $(OUTPUT)/sched/%.o: sched/%.c $(SCX_SKELS) | $(LIBBPF_A)
 	$(call msg,CC,$@)
@@ -225,12 +231,7 @@ $(SCX_EXT_OUT)/%.bpf.o: $(SCX_EXT_SRC)/%.bpf.c $(SCX_INC)/vmlinux.h | $(LIBBPF_A
 	$(Q)$(CLANG) $(BPF_CFLAGS) -target bpf -c -o $@ $<
 
 $(SCX_EXT_OUT)/%.bpf.skel.h: $(SCX_EXT_OUT)/%.bpf.o $(BPFTOOL)
-	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen object $(<:.o=.linked1.o) $<
-	$(Q)$(BPFTOOL) gen object $(<:.o=.linked2.o) $(<:.o=.linked1.o)
-	$(Q)$(BPFTOOL) gen object $(<:.o=.linked3.o) $(<:.o=.linked2.o)
-	$(Q)diff $(<:.o=.linked2.o) $(<:.o=.linked3.o)
-	$(Q)$(BPFTOOL) gen skeleton $(<:.o=.linked3.o) name $* > $@.tmp && mv $@.tmp $@
+	$(call gen_skel,$*)
 
 $(SCX_SIMPLE): $(SCX_EXT_SRC)/scx_simple.c $(SCX_EXT_OUT)/scx_simple.bpf.skel.h $(LIBBPF_A)
 	$(call msg,LINK,$@)
