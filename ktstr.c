@@ -13,12 +13,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/run.h"
 #include "cli/shell.h"
 #include "cli/stats.h"
-#include "init/init.h"
-#include "cli/run.h"
 #include "cli/tap.h"
 #include "harness/topology.h"
+#include "init/init.h"
 #include "vmm/perf.h"
 #include "vmm/vmm.h"
 

@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include "cli/shell.h"
-#include "harness/channel.h"
 #include "cli/run.h"
 #include "cli/verdict.h"
+#include "harness/channel.h"
 #include "sched/scx.h"
 #include "vmm/initramfs.h"
 #include "vmm/vmm.h"

@@ -19,8 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "util/util.h"
 #include "harness/topology.h"
+#include "util/util.h"
 
 enum ktstr_verdict {
 	KTSTR_PASS,

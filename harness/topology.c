@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/util.h"
 #include "harness/topology.h"
+#include "util/util.h"
 
 #define TOPO_MAX_COUNT 255	/* any single count; keeps APIC fields small */
 

@@ -25,8 +25,8 @@
 
 #include "init/init.h"
 #include "harness/channel.h"
-#include "harness/test.h"
 #include "harness/result.h"
+#include "harness/test.h"
 #include "sched/scx_ktstr.h"
 
 #define COM2_DEV "/dev/ttyS1"

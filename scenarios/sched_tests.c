@@ -17,11 +17,11 @@
 #include <unistd.h>
 
 #include "harness/channel.h"
+#include "harness/stats_proto.h"
 #include "scenarios/loose_thresholds.h"
 #include "scenarios/scenario.h"
 #include "sched/scx_ktstr.h"
 #include "util/json.h"
-#include "harness/stats_proto.h"
 
 static int run_scenario(struct ktstr_ctx *ctx, struct scenario *s)
 {

@@ -13,9 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sched/scx_ktstr.h"
-#include "harness/test.h"
 #include "harness/stats_proto.h"
+#include "harness/test.h"
+#include "sched/scx_ktstr.h"
 #include "vmm/stats_relay.h"
 
 #define STATS_TEST_TOPO		"1n1l2c1t"

@@ -8,8 +8,8 @@
 #ifndef KTSTR_SCENARIOS_TOPO_CHECK_H
 #define KTSTR_SCENARIOS_TOPO_CHECK_H
 
-#include "scenarios/sysfs.h"
 #include "harness/test.h"
+#include "scenarios/sysfs.h"
 
 #define CPU_DIR "/sys/devices/system/cpu"
 #define NODE_DIR "/sys/devices/system/node"

@@ -5,9 +5,9 @@
 #include <string.h>
 
 #include "harness/channel.h"
+#include "harness/topology.h"
 #include "scenarios/scenario.h"
 #include "sched/scx_ktstr.h"
-#include "harness/topology.h"
 
 static struct scx_sched *cur;
 static struct scx_exit last_exit;

@@ -14,11 +14,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "harness/topology.h"
 #include "util/util.h"
 #include "vmm/budget.h"
 #include "vmm/kvm_stats.h"
 #include "vmm/perf.h"
-#include "harness/topology.h"
 
 struct vm;
 

@@ -18,9 +18,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "harness/topology.h"
 #include "util/util.h"
 #include "vmm/hostinfo.h"
-#include "harness/topology.h"
 
 struct vm;
 struct vcpu;

@@ -8,10 +8,10 @@
 
 #include <stdint.h>
 
+#include "harness/topology.h"
 #include "util/util.h"
 #include "vmm/hosttune.h"
 #include "vmm/stats_relay.h"
-#include "harness/topology.h"
 #include "vmm/vm.h"
 
 struct vmm_config {
