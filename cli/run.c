@@ -25,7 +25,6 @@
 
 #define DEFAULT_TIMEOUT_MS	60000
 #define CONSOLE_TAIL_LINES	30
-#define GUEST_SCHEDULER		"/scheduler"
 #define WATCHDOG_MARGIN_NS	(2ULL * 1000000000)
 
 /*

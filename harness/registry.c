@@ -91,6 +91,24 @@ static const char *const verdict_names[] = {
 	[KTSTR_XPASS] = "XPASS", [KTSTR_ERROR] = "ERROR",
 };
 
+static const struct {
+	const char *name, *ops;
+} builtin_scheds[] = {
+	{ "fifo", "ktstr_fifo" },
+	{ "llc", "ktstr_llc" },
+	{ "fail", "ktstr_fail" },
+};
+
+const char *scx_builtin_ops(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < ARRAY_SIZE(builtin_scheds); i++)
+		if (!strcmp(name, builtin_scheds[i].name))
+			return builtin_scheds[i].ops;
+	return NULL;
+}
+
 #define DEFAULT_MEMORY_MB 256
 
 int ktstr_test_topology(const struct ktstr_test *t, const char *spec,

@@ -75,6 +75,9 @@ struct ktstr_run {
  */
 #define PERF_OFF_CMDLINE "ktstr.perf_mode=off"
 
+/* Where the host packs an external scheduler binary in the initramfs. */
+#define GUEST_SCHEDULER "/scheduler"
+
 struct ktstr_test {
 	const char *name;
 	const char *category;		/* boot, topo, sched, perf */
@@ -139,6 +142,13 @@ int ktstr_skip(struct ktstr_ctx *ctx, const char *fmt, ...) __printf(2, 3);
 void ktstr_diag(struct ktstr_ctx *ctx, const char *fmt, ...) __printf(2, 3);
 
 const char *ktstr_verdict_name(enum ktstr_verdict v);
+
+/*
+ * The built-in schedulers a .scheduler may name ("fifo", "llc", "fail";
+ * sched/ loads them in the guest): the ops name each registers with
+ * sched_ext ("ktstr_fifo"), or NULL for any other name.
+ */
+const char *scx_builtin_ops(const char *name);
 
 /*
  * The topology a run of @t declares: @spec (NULL: the test's own), its
