@@ -135,6 +135,7 @@ static void write_root(struct fdt_ctx *ctx)
 	write_chosen(ctx);
 	write_aliases(ctx);
 	fdt_write_memory(ctx);
+	fdt_write_cpus(ctx);
 	fdt_write_distance_map(ctx);
 	fdt_end(ctx);
 }

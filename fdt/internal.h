@@ -60,6 +60,7 @@ void fdt_reg_prop(struct fdt_ctx *ctx, uint64_t base, uint64_t size);
 
 int fdt_validate(const struct fdt_machine *m, char *err, size_t errlen);
 
+void fdt_write_cpus(struct fdt_ctx *ctx);
 void fdt_write_memory(struct fdt_ctx *ctx);
 void fdt_write_distance_map(struct fdt_ctx *ctx);
 
