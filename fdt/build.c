@@ -137,6 +137,12 @@ static void write_root(struct fdt_ctx *ctx)
 	fdt_write_memory(ctx);
 	fdt_write_cpus(ctx);
 	fdt_write_distance_map(ctx);
+	fdt_write_psci(ctx);
+	fdt_write_gic(ctx);
+	fdt_write_timer(ctx);
+	fdt_write_pmu(ctx);
+	fdt_write_uarts(ctx);
+	fdt_write_virtio(ctx);
 	fdt_end(ctx);
 }
 

@@ -63,5 +63,11 @@ int fdt_validate(const struct fdt_machine *m, char *err, size_t errlen);
 void fdt_write_cpus(struct fdt_ctx *ctx);
 void fdt_write_memory(struct fdt_ctx *ctx);
 void fdt_write_distance_map(struct fdt_ctx *ctx);
+void fdt_write_psci(struct fdt_ctx *ctx);
+void fdt_write_gic(struct fdt_ctx *ctx);
+void fdt_write_timer(struct fdt_ctx *ctx);
+void fdt_write_pmu(struct fdt_ctx *ctx);
+void fdt_write_uarts(struct fdt_ctx *ctx);
+void fdt_write_virtio(struct fdt_ctx *ctx);
 
 #endif
