@@ -25,6 +25,17 @@ x86_64|x86) ARCH=x86_64 KARCH=x86; IMAGE=arch/x86/boot/bzImage; TARGET=bzImage ;
 aarch64|arm64) ARCH=aarch64 KARCH=arm64; IMAGE=arch/arm64/boot/Image; TARGET=Image ;;
 *) die "ARCH=$ARCH is not supported (x86_64, aarch64)" ;;
 esac
+# Another arch than the host's is cross-compiled (Debian's gcc-aarch64-linux-gnu).
+if [ "$ARCH" != "$(uname -m)" ] && [ -z "${CROSS_COMPILE:-}" ]; then
+	case $ARCH in
+	aarch64) CROSS_COMPILE=aarch64-linux-gnu- ;;
+	x86_64) CROSS_COMPILE=x86_64-linux-gnu- ;;
+	esac
+fi
+export CROSS_COMPILE=${CROSS_COMPILE:-}
+if [ -n "$CROSS_COMPILE" ] && ! command -v "${CROSS_COMPILE}gcc" >/dev/null; then
+	die "CROSS_COMPILE=$CROSS_COMPILE: ${CROSS_COMPILE}gcc not found (scripts/setup.sh installs gcc-aarch64-linux-gnu with ARCH=aarch64)"
+fi
 if [ -n "${KTSTR_CONFIG:-}" ]; then
 	read -ra FRAGMENTS <<<"$KTSTR_CONFIG"
 else
@@ -34,7 +45,7 @@ for f in "${FRAGMENTS[@]}"; do [ -f "$f" ] || die "config fragment $f not found"
 
 # A quick query of the kernel's Makefile. Without the MAKEFLAGS of a parent
 # make, which would name a jobserver this command cannot reach.
-kmake() { env -u MAKEFLAGS -u MFLAGS make -s "$@"; }
+kmake() { env -u MAKEFLAGS -u MFLAGS make -s ARCH="$KARCH" "$@"; }
 
 # Source identity: the kernel version, plus the commit and dirty state when
 # KDIR is a git tree, so a patched tree gets a new key.
