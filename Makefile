@@ -46,11 +46,27 @@ endif
 OUTPUT ?= $(CURDIR)
 override OUTPUT := $(abspath $(OUTPUT))
 
+# The uapi headers (linux/kvm.h, asm/kvm.h) of the target: KDIR's
+# usr/include for the host's arch (scripts/setup.sh installs them), else
+# installed from KDIR for $(ARCH) into $(OUTPUT)/uapi on first use.
+ifeq ($(ARCH),$(HOST_ARCH))
+UAPI_INC := $(KDIR)/usr/include
+else
+UAPI_INC := $(OUTPUT)/uapi/include
+UAPI_DEP := $(UAPI_INC)/linux/kvm.h
+endif
+
 CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	  -std=gnu11 -D_GNU_SOURCE -MD -MP -I$(CURDIR) -I$(OUTPUT) \
-	  -isystem $(KDIR)/usr/include
+	  -isystem $(UAPI_INC)
 LDLIBS += -lelf -lz -lpthread
+# STATIC=1: a static binary, for a host without the target's userland
+# (an emulated arm64 KVM host); libelf and zlib from their -dev .a files.
+ifeq ($(STATIC),1)
+LDFLAGS += -static
+LDLIBS += $(shell $(CC) -print-file-name=libzstd.a | grep -q / && echo -lzstd)
+endif
 
 SRCS_COMMON := $(wildcard util/*.c harness/*.c vmm/*.c virtio/*.c init/*.c scenarios/*.c cli/*.c)
 SRCS_x86_64 := $(wildcard vmm/x86_64/*.c acpi/*.c)
@@ -85,7 +101,9 @@ TEST_CFLAGS := -isystem $(KDIR)/tools/testing/selftests
 TEST_SCRIPTS := tests/run_vmtests_test.sh
 
 PROG := $(OUTPUT)/ktstr
-VM_SMOKE := $(OUTPUT)/tests/vm_smoke
+# The raw-KVM smoke test runs x86 real-mode code.
+VM_SMOKE_x86_64 := $(OUTPUT)/tests/vm_smoke
+VM_SMOKE := $(VM_SMOKE_$(ARCH))
 
 .PHONY: all run_tests unit_tests install clean emit_tests kernel bench check_deps
 ifeq ($(NO_ARCH_HOOKS),y)
@@ -97,7 +115,7 @@ endif
 # One-line errors for a missing kernel tree or library, not a compiler backtrace.
 NOCHECK_GOALS := clean help kernel
 ifneq ($(filter-out $(NOCHECK_GOALS),$(or $(MAKECMDGOALS),all)),)
-ifeq ($(wildcard $(KDIR)/usr/include/linux/kvm.h),)
+ifeq ($(UAPI_DEP)$(wildcard $(KDIR)/usr/include/linux/kvm.h),)
 $(error KDIR=$(KDIR) has no usr/include/linux/kvm.h: run scripts/setup.sh, or 'make headers_install' in that tree)
 endif
 ifeq ($(wildcard $(KDIR)/tools/testing/selftests/kselftest_harness.h),)
@@ -116,6 +134,12 @@ endif
 endif
 check_deps: ;
 
+$(UAPI_DEP):
+	$(call msg,HDRINST,$(UAPI_INC))
+	@mkdir -p $(OUTPUT)/uapi/build
+	$(Q)env -u MAKEFLAGS -u MFLAGS $(MAKE) -s -C $(KDIR) ARCH=$(SCX_SRCARCH) \
+		O=$(OUTPUT)/uapi/build INSTALL_HDR_PATH=$(OUTPUT)/uapi headers_install >/dev/null
+
 $(OUTPUT)/%.o: %.c
 	$(call msg,CC,$@)
 	@mkdir -p $(dir $@)
@@ -129,7 +153,7 @@ $(PROG): $(OUTPUT)/ktstr.o $(LIBKTSTR)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(LIBKTSTR) -Wl,--no-whole-archive $(LDLIBS)
 
-$(VM_SMOKE): tests/vm_smoke.c
+$(VM_SMOKE_x86_64): tests/vm_smoke.c
 	$(call msg,TEST,$@)
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) -o $@ $<
@@ -152,6 +176,12 @@ $(FDT_OBJS) $(FDT_TEST): CFLAGS += -isystem $(LIBFDT_SRC)
 $(FDT_TEST): TEST_LIBS := $(if $(filter aarch64,$(ARCH)),,$(FDT_OBJS)) $(LIBFDT_A)
 $(FDT_TEST): $(FDT_OBJS) $(LIBFDT_A)
 $(PROG) $(TEST_PROGS): $(LIBS_$(ARCH))
+
+# The arm64 Image header parser, tested on every host like fdt/.
+IMAGE_OBJ := $(OUTPUT)/vmm/aarch64/image.o
+IMAGE_TEST := $(OUTPUT)/tests/image_test
+$(IMAGE_TEST): TEST_LIBS := $(if $(filter aarch64,$(ARCH)),,$(IMAGE_OBJ))
+$(IMAGE_TEST): $(IMAGE_OBJ)
 
 # ---- BPF schedulers ----
 # sched/*.bpf.c built as tools/sched_ext/Makefile does, from KDIR: libbpf
@@ -259,6 +289,7 @@ $(OUTPUT)/sched/%.o: sched/%.c $(SCX_SKELS) | $(LIBBPF_A)
 endif
 
 $(LIBKTSTR): $(SCHED_OBJS)
+$(LIB_OBJS) $(OUTPUT)/ktstr.o $(VM_SMOKE) $(TEST_PROGS): | $(UAPI_DEP)
 $(PROG) $(TEST_PROGS): $(LIBBPF_A)
 .SECONDARY: $(SCX_SKELS) $(patsubst sched/%.bpf.c,$(SCX_OUT)/%.bpf.o,$(SCX_BPF_SRCS))
 
@@ -285,7 +316,7 @@ $(SCX_EXT_OUT)/%.bpf.skel.h: $(SCX_EXT_OUT)/%.bpf.o $(BPFTOOL)
 $(SCX_SIMPLE): $(SCX_EXT_SRC)/scx_simple.c $(SCX_EXT_OUT)/scx_simple.bpf.skel.h $(LIBBPF_A)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) -g -O2 -Wall -pthread -I$(SCX_EXT_OUT) -I$(SCX_INC) \
-		-I$(SCX_DIR) -I$(KDIR)/tools/include/uapi -isystem $(KDIR)/usr/include \
+		-I$(SCX_DIR) -I$(KDIR)/tools/include/uapi -isystem $(UAPI_INC) \
 		-o $@ $< $(LIBBPF_A) -lelf -lz -lpthread
 
 .SECONDARY: $(SCX_EXT_OUT)/scx_simple.bpf.o $(SCX_EXT_OUT)/scx_simple.bpf.skel.h
@@ -336,7 +367,7 @@ clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -f $(PROG) $(LIBKTSTR) $(TEST_PROGS) $(addsuffix .d,$(TEST_PROGS) $(VM_SMOKE)) $(VM_SMOKE) \
 		$(LIB_OBJS) $(LIB_OBJS:.o=.d) $(OUTPUT)/ktstr.o $(OUTPUT)/ktstr.d \
-		$(FDT_OBJS) $(FDT_OBJS:.o=.d)
+		$(FDT_OBJS) $(FDT_OBJS:.o=.d) $(IMAGE_OBJ) $(IMAGE_OBJ:.o=.d)
 	$(Q)rm -rf $(OUTPUT)/install $(OUTPUT)/libfdt
 
--include $(patsubst %.o,%.d,$(sort $(LIB_OBJS) $(FDT_OBJS) $(LIBFDT_OBJS)) $(OUTPUT)/ktstr.o)
+-include $(patsubst %.o,%.d,$(sort $(LIB_OBJS) $(FDT_OBJS) $(LIBFDT_OBJS) $(IMAGE_OBJ)) $(OUTPUT)/ktstr.o)

@@ -31,6 +31,11 @@ int vm_arch_boot(struct vm *vm, const struct vmm_config *cfg,
 /* Where virtio-mmio device @i sits and which GSI it interrupts. */
 uint64_t vm_arch_virtio_base(int i);
 uint32_t vm_arch_virtio_gsi(int i);
+/*
+ * Whether the kernel command line names the virtio-mmio devices (x86: no
+ * firmware table lists them; aarch64: the device tree does).
+ */
+bool vm_arch_virtio_on_cmdline(void);
 /* Arch defaults for the kernel command line (console, reboot method). */
 const char *vm_arch_cmdline(void);
 /* The arch's two serial ports; @out receives their bytes. */

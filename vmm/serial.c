@@ -148,8 +148,8 @@ static void serial_io(struct vcpu *v, uint64_t off, uint8_t *data,
 	pthread_mutex_unlock(&s->lock);
 }
 
-void serial_init(struct serial *s, struct vm *vm, uint64_t port, uint32_t gsi,
-		 serial_out_t out, void *opaque)
+static void serial_setup(struct serial *s, struct vm *vm, uint32_t gsi,
+			 serial_out_t out, void *opaque)
 {
 	memset(s, 0, sizeof(*s));
 	s->vm = vm;
@@ -157,7 +157,20 @@ void serial_init(struct serial *s, struct vm *vm, uint64_t port, uint32_t gsi,
 	s->out = out;
 	s->opaque = opaque;
 	pthread_mutex_init(&s->lock, NULL);
+}
+
+void serial_init(struct serial *s, struct vm *vm, uint64_t port, uint32_t gsi,
+		 serial_out_t out, void *opaque)
+{
+	serial_setup(s, vm, gsi, out, opaque);
 	vm_register_pio(vm, port, 8, serial_io, s);
+}
+
+void serial_init_mmio(struct serial *s, struct vm *vm, uint64_t base,
+		      uint32_t gsi, serial_out_t out, void *opaque)
+{
+	serial_setup(s, vm, gsi, out, opaque);
+	vm_register_mmio(vm, base, 8, serial_io, s);
 }
 
 size_t serial_input(struct serial *s, const uint8_t *data, size_t len)

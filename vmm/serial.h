@@ -14,7 +14,7 @@ typedef void (*serial_out_t)(void *opaque, const uint8_t *data, size_t len);
 /* A 16550A UART: transmit is instant, receive from a small FIFO. */
 struct serial {
 	struct vm *vm;
-	uint32_t gsi;
+	uint32_t gsi;			/* as KVM_IRQ_LINE takes it */
 	pthread_mutex_t lock;
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
 	uint8_t rx[256];
@@ -28,6 +28,9 @@ struct serial {
 
 void serial_init(struct serial *s, struct vm *vm, uint64_t port, uint32_t gsi,
 		 serial_out_t out, void *opaque);
+/* The same UART at MMIO @base, one byte per register (reg-shift 0). */
+void serial_init_mmio(struct serial *s, struct vm *vm, uint64_t base,
+		      uint32_t gsi, serial_out_t out, void *opaque);
 /* Queues host input for the guest; returns bytes accepted. */
 size_t serial_input(struct serial *s, const uint8_t *data, size_t len);
 

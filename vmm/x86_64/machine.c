@@ -59,6 +59,11 @@ uint32_t vm_arch_virtio_gsi(int i)
 	return gsis[i % ARRAY_SIZE(gsis)];
 }
 
+bool vm_arch_virtio_on_cmdline(void)
+{
+	return true;
+}
+
 uint32_t vm_arch_vcpu_id(const struct topology *t, uint32_t cpu)
 {
 	return apic_id(t, cpu);
