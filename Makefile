@@ -182,6 +182,12 @@ IMAGE_OBJ := $(OUTPUT)/vmm/aarch64/image.o
 IMAGE_TEST := $(OUTPUT)/tests/image_test
 $(IMAGE_TEST): TEST_LIBS := $(if $(filter aarch64,$(ARCH)),,$(IMAGE_OBJ))
 $(IMAGE_TEST): $(IMAGE_OBJ)
+# The device tree as the aarch64 VMM fills it, likewise.
+DT_OBJ := $(OUTPUT)/vmm/aarch64/dt.o
+DT_TEST := $(OUTPUT)/tests/arm64_dt_test
+$(DT_OBJ) $(DT_TEST): CFLAGS += -isystem $(LIBFDT_SRC)
+$(DT_TEST): TEST_LIBS := $(if $(filter aarch64,$(ARCH)),,$(DT_OBJ) $(FDT_OBJS)) $(LIBFDT_A)
+$(DT_TEST): $(DT_OBJ) $(FDT_OBJS) $(LIBFDT_A)
 
 # ---- BPF schedulers ----
 # sched/*.bpf.c built as tools/sched_ext/Makefile does, from KDIR: libbpf
@@ -367,7 +373,7 @@ clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -f $(PROG) $(LIBKTSTR) $(TEST_PROGS) $(addsuffix .d,$(TEST_PROGS) $(VM_SMOKE)) $(VM_SMOKE) \
 		$(LIB_OBJS) $(LIB_OBJS:.o=.d) $(OUTPUT)/ktstr.o $(OUTPUT)/ktstr.d \
-		$(FDT_OBJS) $(FDT_OBJS:.o=.d) $(IMAGE_OBJ) $(IMAGE_OBJ:.o=.d)
+		$(FDT_OBJS) $(FDT_OBJS:.o=.d) $(IMAGE_OBJ) $(IMAGE_OBJ:.o=.d) $(DT_OBJ) $(DT_OBJ:.o=.d)
 	$(Q)rm -rf $(OUTPUT)/install $(OUTPUT)/libfdt
 
--include $(patsubst %.o,%.d,$(sort $(LIB_OBJS) $(FDT_OBJS) $(LIBFDT_OBJS) $(IMAGE_OBJ)) $(OUTPUT)/ktstr.o)
+-include $(patsubst %.o,%.d,$(sort $(LIB_OBJS) $(FDT_OBJS) $(LIBFDT_OBJS) $(IMAGE_OBJ) $(DT_OBJ)) $(OUTPUT)/ktstr.o)

@@ -92,28 +92,20 @@ static int build_fdt(struct vm *vm, const struct vmm_config *cfg,
 		     const struct arm64_layout *l, uint64_t initrd_size,
 		     const char *cmdline, char *err, size_t errlen)
 {
+	struct arm64_dt dt;
 	uint64_t mpidr[TOPO_MAX_CPUS];
-	struct fdt_mem_range mem[TOPO_MAX_NODES];
-	struct fdt_mmio_dev virtio[ARM64_NR_VIRTIO], uarts[2];
-	struct fdt_machine m = {
+	struct fdt_mmio_dev virtio[ARM64_NR_VIRTIO];
+	struct arm64_dt_input in = {
 		.topo = &cfg->topo, .mpidr = mpidr, .nr_cpus = vm->nr_vcpus,
-		.mem = mem, .gicd_base = ARM64_GICD_BASE,
-		.gicd_size = ARM64_GICD_SIZE, .gicr_base = ARM64_GICR_BASE,
-		.gicr_size = (uint64_t)vm->nr_vcpus * FDT_GICR_FRAME_SIZE,
-		.timer_irq = {
-			[FDT_TIMER_SEC_PHYS] = ARM64_TIMER_SEC_PPI,
-			[FDT_TIMER_PHYS] = ARM64_TIMER_PHYS_PPI,
-			[FDT_TIMER_VIRT] = ARM64_TIMER_VIRT_PPI,
-			[FDT_TIMER_HYP_PHYS] = ARM64_TIMER_HYP_PPI,
-		},
-		.uarts = uarts, .nr_uarts = 2, .virtio = virtio,
-		.bootargs = cmdline, .initrd_start = l->initrd,
-		.initrd_size = initrd_size,
+		.virtio = virtio, .cmdline = cmdline,
+		.initrd_start = l->initrd, .initrd_size = initrd_size,
 	};
 	void *dtb = vm_gpa_to_hva(vm, l->fdt, FDT_MAX_SIZE);
 	int i, r;
 
-	for (i = 0; i < vm->nr_vcpus && i < TOPO_MAX_CPUS; i++) {
+	if (!dtb || vm->nr_vcpus > TOPO_MAX_CPUS)
+		return -EFAULT;
+	for (i = 0; i < vm->nr_vcpus; i++) {
 		r = arm64_get_reg(&vm->vcpus[i], ARM64_MPIDR_EL1, &mpidr[i]);
 		if (r) {
 			snprintf(err, errlen, "KVM_GET_ONE_REG MPIDR_EL1 of vCPU %d: %s",
@@ -121,17 +113,9 @@ static int build_fdt(struct vm *vm, const struct vmm_config *cfg,
 			return r;
 		}
 	}
-	for (i = 0; i < 2; i++)
-		uarts[i] = (struct fdt_mmio_dev){
-			.base = ARM64_UART_BASE + i * ARM64_UART_STRIDE,
-			.size = ARM64_UART_SIZE, .irq = ARM64_UART_SPI(i),
-			.clock_hz = ARM64_UART_CLOCK,
-		};
-	m.nr_mem = fdt_mem_layout(&cfg->topo, ARM64_RAM_BASE, mem);
-	m.nr_virtio = virtio_devs(vm, virtio);
-	if (!dtb)
-		return -EFAULT;
-	return fdt_build(&m, dtb, FDT_MAX_SIZE, err, errlen);
+	in.nr_virtio = virtio_devs(vm, virtio);
+	arm64_dt_machine(&dt, &in);
+	return fdt_build(&dt.m, dtb, FDT_MAX_SIZE, err, errlen);
 }
 
 static int setup_boot_vcpu(struct vcpu *v, uint64_t pc, uint64_t fdt)

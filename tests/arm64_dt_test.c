@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmm/aarch64/dt.c: the device tree exactly as the aarch64 VMM fills it
+ * (its address map, INTIDs, one virtio-mmio transport) for 1, 4 and 16
+ * vCPUs, read back with libfdt (cpus and their MPIDR reg, GIC frames,
+ * UART and virtio interrupts, chosen) and, where device-tree-compiler is
+ * installed, decompiled cleanly by `dtc -I dtb -O dts`. Runs on every host.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <libfdt.h>
+
+#include "kselftest_harness.h"
+#include "harness/topology.h"
+#include "vmm/aarch64/layout.h"
+
+#define BLOB_MAX	(1 << 20)
+#define CMDLINE		"console=ttyS0 earlycon=uart8250,mmio,0x9000000"
+
+struct vm_dt {
+	struct topology t;
+	uint64_t mpidr[TOPO_MAX_CPUS];
+	struct fdt_mmio_dev virtio;
+	struct arm64_dt dt;
+	char err[256];
+	uint8_t blob[BLOB_MAX];
+};
+
+/* KVM's reset_mpidr(): vcpu_id bits 3:0 -> Aff0, 11:4 -> Aff1. */
+static uint64_t kvm_mpidr(uint32_t id)
+{
+	return 1ULL << 31 | (id & 0xf) | ((id >> 4) & 0xff) << 8;
+}
+
+static int build(struct vm_dt *d, const char *spec)
+{
+	struct arm64_dt_input in = {
+		.topo = &d->t, .mpidr = d->mpidr, .virtio = &d->virtio,
+		.nr_virtio = 1, .cmdline = CMDLINE,
+		.initrd_start = ARM64_RAM_BASE + (64 << 20),
+		.initrd_size = 1 << 20,
+	};
+	uint32_t i;
+	int r;
+
+	r = topology_parse(spec, 256ULL << 20, &d->t, d->err, sizeof(d->err));
+	if (r)
+		return r;
+	in.nr_cpus = topology_nr_cpus(&d->t);
+	for (i = 0; i < in.nr_cpus; i++)
+		d->mpidr[i] = kvm_mpidr(i);
+	d->virtio = (struct fdt_mmio_dev){
+		ARM64_VIRTIO_BASE, 0x200, ARM64_VIRTIO_SPI(0), 0,
+	};
+	arm64_dt_machine(&d->dt, &in);
+	return fdt_build(&d->dt.m, d->blob, sizeof(d->blob), d->err,
+			 sizeof(d->err));
+}
+
+static uint32_t cell(const void *blob, int node, const char *prop, int i)
+{
+	int len;
+	const fdt32_t *p = fdt_getprop(blob, node, prop, &len);
+
+	return p && len >= (i + 1) * 4 ? fdt32_to_cpu(p[i]) : 0xffffffff;
+}
+
+static int count_cpus(const void *blob)
+{
+	int cpus = fdt_path_offset(blob, "/cpus"), n = 0, node;
+
+	fdt_for_each_subnode(node, blob, cpus)
+		if (!strncmp(fdt_get_name(blob, node, NULL), "cpu@", 4))
+			n++;
+	return n;
+}
+
+/* dtc prints its checks' warnings on stderr and still exits 0. */
+static int dtc_clean(const void *blob, char *out, size_t len)
+{
+	char dir[] = "/tmp/ktstr-arm64dt-XXXXXX", cmd[256];
+	size_t n;
+	int status;
+	FILE *f;
+
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "%s/vm.dtb", dir);
+	f = fopen(cmd, "w");
+	if (!f)
+		return -1;
+	fwrite(blob, 1, fdt_totalsize(blob), f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd),
+		 "dtc -I dtb -O dts -o %s/vm.dts %s/vm.dtb 2>&1; rm -rf %s",
+		 dir, dir, dir);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	n = fread(out, 1, len - 1, f);
+	out[n] = 0;
+	status = pclose(f);
+	return WIFEXITED(status) && !WEXITSTATUS(status) && !n ? 0 : -1;
+}
+
+static void check(struct __test_metadata *_metadata, const char *spec,
+		  int nr_cpus)
+{
+	struct vm_dt *d = calloc(1, sizeof(*d));
+	char out[4096];
+	int gic, uart, virtio, cpu;
+
+	ASSERT_NE(NULL, d);
+	ASSERT_EQ(0, build(d, spec)) TH_LOG("%s: %s", spec, d->err);
+	EXPECT_EQ(nr_cpus, count_cpus(d->blob));
+	cpu = fdt_path_offset(d->blob, "/cpus");
+	EXPECT_EQ(1, cell(d->blob, cpu, "#address-cells", 0));
+	gic = fdt_node_offset_by_compatible(d->blob, -1, "arm,gic-v3");
+	ASSERT_LE(0, gic);
+	EXPECT_EQ((uint32_t)ARM64_GICD_BASE, cell(d->blob, gic, "reg", 1));
+	EXPECT_EQ((uint32_t)ARM64_GICR_BASE, cell(d->blob, gic, "reg", 5));
+	EXPECT_EQ(nr_cpus * FDT_GICR_FRAME_SIZE, cell(d->blob, gic, "reg", 7));
+	uart = fdt_node_offset_by_compatible(d->blob, -1, "ns16550a");
+	ASSERT_LE(0, uart);
+	EXPECT_EQ((uint32_t)ARM64_UART_BASE, cell(d->blob, uart, "reg", 1));
+	EXPECT_EQ(ARM64_UART_SPI(0) - 32, cell(d->blob, uart, "interrupts", 1));
+	virtio = fdt_node_offset_by_compatible(d->blob, -1, "virtio,mmio");
+	ASSERT_LE(0, virtio);
+	EXPECT_EQ(ARM64_VIRTIO_SPI(0) - 32,
+		  cell(d->blob, virtio, "interrupts", 1));
+	EXPECT_STREQ(CMDLINE, fdt_getprop(d->blob,
+					  fdt_path_offset(d->blob, "/chosen"),
+					  "bootargs", NULL));
+	if (system("command -v dtc >/dev/null 2>&1"))
+		TH_LOG("dtc not installed (device-tree-compiler): not decompiling");
+	else
+		EXPECT_EQ(0, dtc_clean(d->blob, out, sizeof(out)))
+			TH_LOG("%s: dtc: %s", spec, out);
+	free(d);
+}
+
+TEST(one_vcpu)
+{
+	check(_metadata, "1n1l1c1t", 1);
+}
+
+TEST(four_vcpus)
+{
+	check(_metadata, "1n1l4c1t", 4);
+}
+
+TEST(sixteen_vcpus)
+{
+	check(_metadata, "2n4l2c2t", 16);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The aarch64 machine: its physical address map and GIC INTIDs, and the
+ * device tree that describes them (arm64_dt_machine(), no KVM needed).
+ *
+ *   0x08000000  GICv3 distributor (64 KiB)
+ *   0x09000000  UART0 (console, ttyS0), 0x09001000 UART1 (results, ttyS1)
+ *   0x0a000000  virtio-mmio transports, 4 KiB each
+ *   0x10000000  GICv3 redistributors, 128 KiB per vCPU (up to 0x30000000)
+ *   0x40000000  RAM, NUMA nodes back to back (fdt_mem_layout())
+ */
+#ifndef KTSTR_VMM_AARCH64_LAYOUT_H
+#define KTSTR_VMM_AARCH64_LAYOUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fdt/fdt.h"
+
+#define ARM64_GICD_BASE		0x08000000ULL
+#define ARM64_GICD_SIZE		0x10000ULL
+#define ARM64_UART_BASE		0x09000000ULL
+#define ARM64_UART_STRIDE	0x1000ULL
+#define ARM64_UART_SIZE		8
+#define ARM64_UART_CLOCK	1843200
+#define ARM64_NR_UARTS		2
+#define ARM64_VIRTIO_BASE	0x0a000000ULL
+#define ARM64_VIRTIO_STRIDE	0x1000ULL
+#define ARM64_GICR_BASE		0x10000000ULL
+#define ARM64_GICR_MAX		0x20000000ULL
+#define ARM64_RAM_BASE		0x40000000ULL
+
+/* SPI INTIDs: UARTs 32, 33; virtio-mmio from 48. */
+#define ARM64_SPI_BASE		32
+#define ARM64_UART_SPI(i)	(ARM64_SPI_BASE + (i))
+#define ARM64_VIRTIO_SPI(i)	(ARM64_SPI_BASE + 16 + (i))
+#define ARM64_NR_VIRTIO		16
+/* INTIDs the vGIC implements: SGIs, PPIs and 64 SPIs. */
+#define ARM64_NR_IRQS		(ARM64_SPI_BASE + 64)
+/* Arch timer PPIs, as KVM wires them by default (kvm_arch_timer). */
+#define ARM64_TIMER_SEC_PPI	29
+#define ARM64_TIMER_PHYS_PPI	30
+#define ARM64_TIMER_VIRT_PPI	27
+#define ARM64_TIMER_HYP_PPI	26
+
+/* What the device tree carries besides the fixed map. */
+struct arm64_dt_input {
+	const struct topology *topo;
+	const uint64_t *mpidr;		/* per vCPU, as KVM reports it */
+	uint32_t nr_cpus;
+	const struct fdt_mmio_dev *virtio;
+	uint32_t nr_virtio;
+	const char *cmdline;
+	uint64_t initrd_start, initrd_size;
+};
+
+/* A machine for fdt_build() and the storage it points into. */
+struct arm64_dt {
+	struct fdt_machine m;
+	struct fdt_mem_range mem[TOPO_MAX_NODES];
+	struct fdt_mmio_dev uarts[ARM64_NR_UARTS];
+};
+
+/* Fills @dt->m with the aarch64 machine's map, INTIDs and @in. */
+void arm64_dt_machine(struct arm64_dt *dt, const struct arm64_dt_input *in);
+
+#endif
