@@ -4,9 +4,11 @@
 # Provision a Debian bookworm machine for ktstr, idempotently:
 #  1. install the packages listed in scripts/debian-packages.txt that are
 #     missing (needs root; without root the missing ones are named);
-#  2. when no KDIR is given and ktstr is not inside a kernel tree, unpack
+#  2. on Debian bookworm, QEMU from bookworm-backports (10.x): bookworm's
+#     QEMU 7.2 livelocks the emulated KVM host now and then (README);
+#  3. when no KDIR is given and ktstr is not inside a kernel tree, unpack
 #     Debian's linux-source-6.12 into ${XDG_CACHE_HOME:-~/.cache}/ktstr;
-#  3. run 'make headers_install' in the kernel tree, so uapi headers
+#  4. run 'make headers_install' in the kernel tree, so uapi headers
 #     (linux/kvm.h, virtio) come from its usr/include.
 # A second run does nothing but check.
 set -euo pipefail
@@ -36,6 +38,45 @@ install_pkgs() {
 		die "apt-get install failed for: $miss"
 	miss=$(missing_pkgs)
 	[ -z "$miss" ] || die "still missing after apt-get install: $miss"
+}
+
+# The Debian mirror this machine already uses for bookworm, to add the
+# backports suite from the same place.
+debian_mirror() {
+	{ grep -hs '^deb .* bookworm main' /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
+		awk '{ print $2 }'
+	  grep -hs -A3 '^URIs:' /etc/apt/sources.list.d/*.sources |
+		awk '/^URIs:/ { u = $2 } /^Suites:.*bookworm( |$)/ { print u }'
+	} | grep -v security | head -n 1
+}
+
+# QEMU 7.2 TCG (bookworm) wedges the emulated KVM host: its vCPU spins in
+# the TCG loop without running guest code (README). bookworm-backports
+# carries QEMU 10, which does not. KTSTR_QEMU_BACKPORTS=0 keeps bookworm's.
+BPO_LIST=/etc/apt/sources.list.d/ktstr-bookworm-backports.list
+QEMU_PKGS="qemu-system-x86 qemu-system-data"
+qemu_from_backports() {
+	local v mirror
+	[ "${KTSTR_QEMU_BACKPORTS:-1}" = 1 ] || return 0
+	[ "$(. /etc/os-release 2>/dev/null; echo "${VERSION_CODENAME:-}")" = bookworm ] || return 0
+	v=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null || true)
+	[ -z "$v" ] || ! dpkg --compare-versions "$v" lt 1:8 || v=
+	[ -z "$v" ] || return 0
+	[ "$(id -u)" = 0 ] || die "QEMU from bookworm-backports needed (bookworm's 7.2 wedges the emulated KVM host): run as root, or KTSTR_QEMU_BACKPORTS=0"
+	if ! grep -qshr '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d; then
+		mirror=$(debian_mirror)
+		[ -n "$mirror" ] || die "no Debian bookworm source in /etc/apt/sources.list*: add bookworm-backports by hand"
+		info "adding bookworm-backports ($mirror) for QEMU 10 in $BPO_LIST"
+		echo "deb $mirror bookworm-backports main" >"$BPO_LIST"
+	fi
+	info "installing $QEMU_PKGS from bookworm-backports"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null || die "apt-get update failed"
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends -t bookworm-backports $QEMU_PKGS >/dev/null ||
+		die "apt-get install -t bookworm-backports failed for: $QEMU_PKGS"
+	v=$(dpkg-query -W -f='${Version}' qemu-system-x86)
+	! dpkg --compare-versions "$v" lt 1:8 || die "qemu-system-x86 is still $v after the backports install"
 }
 
 unpack_source() {
@@ -68,6 +109,7 @@ headers_install() {
 }
 
 install_pkgs
+qemu_from_backports
 kdir=$(ktstr_kdir)
 if [ -z "${KDIR:-}" ] && [ "$kdir" = "$KTSTR_CACHE/$KTSTR_SRC_PKG" ]; then
 	unpack_source "$kdir"
