@@ -41,6 +41,8 @@ while [ $SECONDS -lt $end ]; do
 	printf '### round %d\n%s\n' $round "$out" >>"$log"
 	line=$(grep -E '^# ktstr: [0-9]+ emulated KVM host\(s\), [0-9]+ wedged' <<<"$out" | tail -n 1)
 	[ -n "$line" ] || die "round $round: no summary line from run_vmtests.sh (log: $log)"
+	! grep -q '# not run: the emulated KVM host stopped' <<<"$out" ||
+		die "round $round: the emulated host does not start with $qemu (log: $log)"
 	read -r h w < <(sed -E 's/^# ktstr: ([0-9]+) .*, ([0-9]+) wedged.*/\1 \2/' <<<"$line")
 	hosts=$((hosts + h)) wedges=$((wedges + w))
 	runs=$((runs + $(grep -cE '^(not )?ok [0-9]+ ' <<<"$out")))
