@@ -229,23 +229,27 @@ run_no_skip_exit() {
 	[ $rc = 1 ] && [[ $out == *"not ok 1 perf_mode_isolated"* ]] && [[ $out == *PerfModeUnavailable* ]]
 }
 
-# SIGINT/SIGTERM: the running check (and the VM it runs), or the emulated
-# host (and its QEMU), goes first, then the runner, with 128 + the signal.
+# SIGHUP/SIGINT/SIGPIPE/SIGTERM: the running check (and the VM it runs), or
+# the emulated host (and its QEMU), goes first, then the runner, with 128 +
+# the signal. SIGPIPE too: a runner whose reader died must not leave them.
 kill_tree() { # kill_tree PID: the process and its descendants, deepest first
 	local c
 	for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do kill_tree "$c"; done
 	kill -TERM "$1" 2>/dev/null
 }
 on_signal() { # on_signal SIGNUM
-	trap - INT TERM
-	echo "# ktstr: run_vmtests.sh stopped by signal $1"
 	local p
+	trap - INT TERM HUP PIPE
 	for p in ${child:-} ${hpid:-} ${hbpid:-}; do kill_tree "$p"; done
 	wait 2>/dev/null
+	# Our reader may be gone (SIGPIPE, SIGHUP): say it last.
+	echo "# ktstr: run_vmtests.sh stopped by signal $1" 2>/dev/null
 	exit $((128 + $1))
 }
 child='' hpid='' hbpid=''
+trap 'on_signal 1' HUP
 trap 'on_signal 2' INT
+trap 'on_signal 13' PIPE
 trap 'on_signal 15' TERM
 trap '[ -z "$hbpid" ] || kill "$hbpid" 2>/dev/null' EXIT
 

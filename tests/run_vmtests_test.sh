@@ -79,7 +79,7 @@ check() { # check DESCRIPTION CONDITION...: prints the output on failure
 }
 
 ktap_print_header
-ktap_set_plan 12
+ktap_set_plan 13
 
 run "pass_a skip_c pass_b"
 check "results pass through, numbered and counted" \
@@ -157,6 +157,21 @@ check "SIGTERM stops the runner and its emulated host (exit 143)" \
 stop INT
 check "SIGINT stops the runner and its emulated host (exit 130)" \
 	eval 'has "stopped by signal 2" && [ $rc = 130 ]'
+
+# The runner's reader goes away while a host runs: the next line it
+# writes brings SIGPIPE, and the host must go with the runner.
+rm -rf "$T/state"; mkdir "$T/state"
+start=$SECONDS
+KTSTR="$T/ktstr" KTSTR_EMU_HOST="$T/host" KTSTR_EMULATE=1 KTSTR_EMU_SLACK=100 \
+	KTSTR_CACHE="$T/cache" FAKE_STATE="$T/state" \
+	timeout 60 "$here/run_vmtests.sh" -t topo -T "pass_a wedge_e pass_b" -k /none 2>&1 |
+	head -n 6 >"$T/out"	# up to "ok 1 pass_a"; "# start wedge_e" hits the pipe
+rc=${PIPESTATUS[0]}
+out=$(<"$T/out")
+host=$(<"$T/state/host.pid")
+check "a runner whose reader is gone (SIGPIPE) takes its emulated host with it" \
+	eval 'has "ok 1 pass_a" && [ $rc = 141 ] && [ $((SECONDS - start)) -lt 20 ] &&
+	      ! kill -0 "$host" 2>/dev/null'
 
 run "pass_a wedge_once_f fail_d" -n
 check "plain output (-n) too" \
