@@ -54,6 +54,17 @@ LIB_SRCS := $(SRCS_COMMON) $(SRCS_$(ARCH))
 LIB_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRCS))
 LIBKTSTR := $(OUTPUT)/libktstr.a
 
+# libfdt from KDIR's scripts/dtc/libfdt, built with $(CC) so a cross build
+# gets the target's. The aarch64 device tree (fdt/) links it; its unit test
+# runs on every host, with fdt/*.o linked in where libktstr lacks them.
+LIBFDT_SRC := $(KDIR)/scripts/dtc/libfdt
+LIBFDT_OBJS := $(patsubst $(LIBFDT_SRC)/%.c,$(OUTPUT)/libfdt/%.o,$(wildcard $(LIBFDT_SRC)/*.c))
+LIBFDT_A := $(OUTPUT)/libfdt/libfdt.a
+FDT_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(wildcard fdt/*.c))
+FDT_TEST := $(OUTPUT)/tests/fdt_test
+LIBS_aarch64 := $(LIBFDT_A)
+LDLIBS := $(LIBS_$(ARCH)) $(LDLIBS)
+
 TEST_SRCS := $(wildcard tests/*_test.c)
 TEST_PROGS := $(patsubst %.c,$(OUTPUT)/%,$(TEST_SRCS))
 TEST_CFLAGS := -isystem $(KDIR)/tools/testing/selftests
@@ -74,6 +85,9 @@ $(error KDIR=$(KDIR) has no usr/include/linux/kvm.h: run scripts/setup.sh, or 'm
 endif
 ifeq ($(wildcard $(KDIR)/tools/testing/selftests/kselftest_harness.h),)
 $(error KDIR=$(KDIR) has no tools/testing/selftests/kselftest_harness.h: not a kernel source tree)
+endif
+ifeq ($(wildcard $(LIBFDT_SRC)/libfdt.h),)
+$(error KDIR=$(KDIR) has no scripts/dtc/libfdt/libfdt.h: not a kernel source tree)
 endif
 has_header = $(shell echo '\#include <$(1)>' | $(CC) -E -x c - >/dev/null 2>&1 && echo y)
 ifneq ($(call has_header,zlib.h),y)
@@ -106,7 +120,21 @@ $(VM_SMOKE): tests/vm_smoke.c
 $(OUTPUT)/tests/%: tests/%.c $(LIBKTSTR)
 	$(call msg,TEST,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) -o $@ $< $(LIBKTSTR) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) -o $@ $< $(TEST_LIBS) $(LIBKTSTR) $(LDLIBS)
+
+$(OUTPUT)/libfdt/%.o: $(LIBFDT_SRC)/%.c
+	$(call msg,CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -isystem $(LIBFDT_SRC) -c -o $@ $<
+
+$(LIBFDT_A): $(LIBFDT_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(CROSS_COMPILE)ar rcs $@ $^
+
+$(FDT_OBJS) $(FDT_TEST): CFLAGS += -isystem $(LIBFDT_SRC)
+$(FDT_TEST): TEST_LIBS := $(if $(filter aarch64,$(ARCH)),,$(FDT_OBJS)) $(LIBFDT_A)
+$(FDT_TEST): $(FDT_OBJS) $(LIBFDT_A)
+$(PROG) $(TEST_PROGS): $(LIBS_$(ARCH))
 
 # ---- BPF schedulers ----
 # sched/*.bpf.c built as tools/sched_ext/Makefile does, from KDIR: libbpf
@@ -279,7 +307,8 @@ emit_tests:
 clean:
 	$(call msg,CLEAN,$(OUTPUT))
 	$(Q)rm -f $(PROG) $(LIBKTSTR) $(TEST_PROGS) $(addsuffix .d,$(TEST_PROGS) $(VM_SMOKE)) $(VM_SMOKE) \
-		$(LIB_OBJS) $(LIB_OBJS:.o=.d) $(OUTPUT)/ktstr.o $(OUTPUT)/ktstr.d
-	$(Q)rm -rf $(OUTPUT)/install
+		$(LIB_OBJS) $(LIB_OBJS:.o=.d) $(OUTPUT)/ktstr.o $(OUTPUT)/ktstr.d \
+		$(FDT_OBJS) $(FDT_OBJS:.o=.d)
+	$(Q)rm -rf $(OUTPUT)/install $(OUTPUT)/libfdt
 
--include $(patsubst %.o,%.d,$(LIB_OBJS) $(OUTPUT)/ktstr.o)
+-include $(patsubst %.o,%.d,$(sort $(LIB_OBJS) $(FDT_OBJS) $(LIBFDT_OBJS)) $(OUTPUT)/ktstr.o)
