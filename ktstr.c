@@ -13,16 +13,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/run.h"
 #include "cli/shell.h"
 #include "cli/stats.h"
+#include "cli/tap.h"
+#include "harness/topology.h"
 #include "init/init.h"
-#include "scenarios/runner.h"
-#include "scenarios/tap.h"
-#include "vmm/topology.h"
 #include "vmm/perf.h"
 #include "vmm/vmm.h"
-#include "vmm/x86_64/apic.h"
-#include "vmm/x86_64/bzimage.h"
 
 struct cmd {
 	const char *name;
@@ -63,14 +61,14 @@ static int cmd_list(int argc, char **argv)
 static void check_kernel(const char *path)
 {
 	uint8_t *head = xzalloc(VMM_KERNEL_HEAD);
-	struct bzimage bz;
 	struct stat st;
 	char err[256];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0 || fstat(fd, &st) || pread(fd, head, VMM_KERNEL_HEAD, 0) < 0)
 		die("kernel %s: %s", path, strerror(errno));
-	if (bzimage_parse(head, st.st_size, &bz, err, sizeof(err)))
+	if (vm_arch_check_kernel(head, VMM_KERNEL_HEAD, st.st_size, err,
+				 sizeof(err)))
 		die("kernel %s: %s", path, err);
 	close(fd);
 	free(head);
@@ -172,15 +170,15 @@ static int cmd_topo(int argc, char **argv)
 	topology_format(&t, spec, sizeof(spec));
 	printf("# %s: %u node(s), %u LLC(s), %u core(s)/LLC, %u thread(s)/core, %u vCPUs%s\n",
 	       spec, t.numa_nodes, t.llcs, t.cores_per_llc, t.threads_per_core,
-	       topology_nr_cpus(&t), apic_needs_x2apic(&t) ? ", x2APIC" : "");
+	       topology_nr_cpus(&t), vm_arch_topo_note(&t));
 	printf("%-5s %-5s %-5s %-5s %-6s %s\n", "cpu", "node", "llc", "core",
-	       "thread", "apic_id");
+	       "thread", vm_arch_vcpu_id_name());
 	for (cpu = 0; cpu < topology_nr_cpus(&t); cpu++) {
 		struct topo_cpu c;
 
 		topology_cpu(&t, cpu, &c);
 		printf("%-5u %-5u %-5u %-5u %-6u %u\n", cpu, c.node, c.llc,
-		       c.core, c.thread, apic_id(&t, cpu));
+		       c.core, c.thread, vm_arch_vcpu_id(&t, cpu));
 	}
 	return 0;
 }

@@ -104,11 +104,22 @@ static void acpi_fill_rsdp(struct acpi_rsdp *r, uint64_t xsdt_gpa)
 	r->extended_checksum = acpi_checksum(r, sizeof(*r));
 }
 
+bool acpi_needs_x2apic(const struct acpi_config *cfg)
+{
+	uint32_t cpu;
+
+	for (cpu = 0; cpu < topology_nr_cpus(cfg->topo); cpu++)
+		if (cfg->apic_ids[cpu] > ACPI_XAPIC_MAX_ID)
+			return true;
+	return false;
+}
+
 static int acpi_check_config(const struct acpi_config *cfg)
 {
 	int i;
 
-	if (!cfg->topo || cfg->nr_mem < 0 || (cfg->nr_mem && !cfg->mem))
+	if (!cfg->topo || !cfg->apic_ids || cfg->nr_mem < 0 ||
+	    (cfg->nr_mem && !cfg->mem))
 		return -EINVAL;
 	/* Without the PM1a blocks Linux offers no ACPI power-off. */
 	if (!cfg->pm1a_evt_port || !cfg->pm1a_cnt_port)

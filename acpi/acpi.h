@@ -7,12 +7,14 @@
 #ifndef KTSTR_ACPI_ACPI_H
 #define KTSTR_ACPI_ACPI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "vmm/topology.h"
+#include "harness/topology.h"
 
 #define ACPI_IOAPIC_ADDR	0xfec00000U
+#define ACPI_XAPIC_MAX_ID	254	/* 0xff is the xAPIC broadcast ID */
 #define ACPI_LAPIC_ADDR		0xfee00000U
 /*
  * \_S5 SLP_TYP: power-off is a 16-bit write to PM1a_CNT of
@@ -33,6 +35,9 @@ struct acpi_mem_range {
 
 struct acpi_config {
 	const struct topology *topo;
+	/* Per CPU of @topo: its APIC ID (vmm/x86_64/apic.h lays them out). */
+	const uint32_t *apic_ids;
+	uint8_t ioapic_id;
 	const struct acpi_mem_range *mem;
 	int nr_mem;
 	uint16_t pm1a_evt_port, pm1a_cnt_port;	/* PM1a blocks: power-off */
@@ -46,13 +51,17 @@ struct acpi_config {
 ssize_t acpi_build(const struct acpi_config *cfg, void *buf, uint64_t base,
 		   size_t size, uint64_t *rsdp_gpa);
 
+/* True when some APIC ID of @cfg does not fit xAPIC (> 254). */
+bool acpi_needs_x2apic(const struct acpi_config *cfg);
+
 /*
  * MP table (floating pointer first, 16-byte aligned, then the config
- * table). Linux finds it only by scanning 0xf0000-0xfffff, the first KiB
- * or the EBDA, so @base must lie there. Returns bytes used, -ENOSPC, or
- * -E2BIG when some APIC ID does not fit xAPIC (> 254).
+ * table) for @cfg's CPUs and IOAPIC. Linux finds it only by scanning
+ * 0xf0000-0xfffff, the first KiB or the EBDA, so @base must lie there.
+ * Returns bytes used, -ENOSPC, or -E2BIG when some APIC ID does not fit
+ * xAPIC (> 254).
  */
-ssize_t mptable_build(const struct topology *t, void *buf, uint64_t base,
+ssize_t mptable_build(const struct acpi_config *cfg, void *buf, uint64_t base,
 		      size_t size);
 
 #endif

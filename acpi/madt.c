@@ -9,14 +9,13 @@
 #include <errno.h>
 
 #include "acpi/tables.h"
-#include "vmm/x86_64/apic.h"
 
 static int madt_add_cpu(struct acpi_ctx *c, uint32_t cpu, uint32_t id)
 {
 	struct madt_x2apic *x;
 	struct madt_lapic *l;
 
-	if (id > APIC_XAPIC_MAX_ID) {
+	if (id > ACPI_XAPIC_MAX_ID) {
 		x = acpi_alloc(c, sizeof(*x), 1);
 		if (!x)
 			return -ENOSPC;
@@ -46,7 +45,7 @@ static int madt_add_ioapic(struct acpi_ctx *c)
 		return -ENOSPC;
 	*io = (struct madt_ioapic){
 		.type = MADT_IOAPIC, .length = sizeof(*io),
-		.id = apic_ioapic_id(c->cfg->topo),
+		.id = c->cfg->ioapic_id,
 		.addr = ACPI_IOAPIC_ADDR, .gsi_base = 0,
 	};
 	/* The PIT's IRQ0 is wired to IOAPIC pin 2, as on every PC. */
@@ -100,12 +99,12 @@ int acpi_build_madt(struct acpi_ctx *c)
 	m->lapic_addr = ACPI_LAPIC_ADDR;
 	m->flags = 0;
 	for (cpu = 0; cpu < nr && !ret; cpu++)
-		ret = madt_add_cpu(c, cpu, apic_id(t, cpu));
+		ret = madt_add_cpu(c, cpu, c->cfg->apic_ids[cpu]);
 	if (!ret)
 		ret = madt_add_ioapic(c);
 	if (!ret)
 		ret = madt_add_nmi(c, false);
-	if (!ret && apic_needs_x2apic(t))
+	if (!ret && acpi_needs_x2apic(c->cfg))
 		ret = madt_add_nmi(c, true);
 	if (ret)
 		return ret;

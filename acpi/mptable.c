@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "acpi/tables.h"
-#include "vmm/x86_64/apic.h"
 
 struct mpf_intel {
 	char signature[4];		/* "_MP_" */
@@ -107,9 +106,9 @@ static void *mp_entry(struct mp_ctx *m, size_t len)
 	return p;
 }
 
-static int mp_add_cpus(struct mp_ctx *m, const struct topology *t)
+static int mp_add_cpus(struct mp_ctx *m, const struct acpi_config *cfg)
 {
-	uint32_t cpu, nr = topology_nr_cpus(t);
+	uint32_t cpu, nr = topology_nr_cpus(cfg->topo);
 	struct mpc_cpu *e;
 
 	for (cpu = 0; cpu < nr; cpu++) {
@@ -117,7 +116,7 @@ static int mp_add_cpus(struct mp_ctx *m, const struct topology *t)
 		if (!e)
 			return -ENOSPC;
 		e->type = MP_PROCESSOR;
-		e->apicid = apic_id(t, cpu);
+		e->apicid = cfg->apic_ids[cpu];
 		e->apicver = MP_LAPIC_VERSION;
 		/* vCPU 0 is the one KVM starts (KVM_SET_BOOT_CPU_ID default). */
 		e->cpuflag = MPC_CPU_EN | (cpu ? 0 : MPC_CPU_BP);
@@ -181,21 +180,21 @@ static int mp_add_irqs(struct mp_ctx *m, uint8_t ioapic_id)
 	return ret;
 }
 
-ssize_t mptable_build(const struct topology *t, void *buf, uint64_t base,
+ssize_t mptable_build(const struct acpi_config *cfg, void *buf, uint64_t base,
 		      size_t size)
 {
 	struct mp_ctx m = { .a = { .buf = buf, .base = base, .size = size } };
-	uint8_t ioapic_id = apic_ioapic_id(t);
+	uint8_t ioapic_id = cfg->ioapic_id;
 	struct mpf_intel *mpf;
 	int ret;
 
-	if (apic_needs_x2apic(t))
+	if (acpi_needs_x2apic(cfg))
 		return -E2BIG;
 	mpf = acpi_alloc(&m.a, sizeof(*mpf), 16);
 	m.mpc = acpi_alloc(&m.a, sizeof(*m.mpc), 4);
 	if (!mpf || !m.mpc)
 		return -ENOSPC;
-	ret = mp_add_cpus(&m, t);
+	ret = mp_add_cpus(&m, cfg);
 	if (!ret)
 		ret = mp_add_bus_ioapic(&m, ioapic_id);
 	if (!ret)

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "acpi/tables.h"
-#include "vmm/x86_64/apic.h"
 
 static int srat_add_cpu(struct acpi_ctx *c, uint32_t node, uint32_t id)
 {
@@ -17,7 +16,7 @@ static int srat_add_cpu(struct acpi_ctx *c, uint32_t node, uint32_t id)
 	struct srat_cpu *p;
 
 	/* Same split as the MADT: xAPIC IDs in 8 bits, the rest x2APIC. */
-	if (id > APIC_XAPIC_MAX_ID) {
+	if (id > ACPI_XAPIC_MAX_ID) {
 		x = acpi_alloc(c, sizeof(*x), 1);
 		if (!x)
 			return -ENOSPC;
@@ -71,7 +70,7 @@ int acpi_build_srat(struct acpi_ctx *c)
 	s->reserved1 = 1;
 	for (cpu = 0; cpu < nr && !ret; cpu++) {
 		topology_cpu(t, cpu, &tc);
-		ret = srat_add_cpu(c, tc.node, apic_id(t, cpu));
+		ret = srat_add_cpu(c, tc.node, cfg->apic_ids[cpu]);
 	}
 	for (i = 0; i < cfg->nr_mem && !ret; i++)
 		if (cfg->mem[i].size)

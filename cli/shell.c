@@ -18,15 +18,13 @@
 #include <unistd.h>
 
 #include "cli/shell.h"
-#include "scenarios/channel.h"
-#include "scenarios/runner.h"
-#include "scenarios/verdict.h"
-#include "sched/scx.h"
+#include "cli/run.h"
+#include "cli/verdict.h"
+#include "harness/channel.h"
 #include "vmm/initramfs.h"
 #include "vmm/vmm.h"
 
 #define BUSYBOX "/bin/busybox"
-#define GUEST_SCHEDULER "/scheduler"
 
 const char shell_help[] =
 	"usage: ktstr shell [--kernel PATH] [--topo SPEC] [--mem MB] [--timeout S] [--scheduler NAME|PATH] [--stats-sock PATH] [-v] [-- CMD ARGS...]\n"

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cli/stats.h"
-#include "util/stats_proto.h"
+#include "harness/stats_proto.h"
 
 const char stats_help[] =
 	"usage: ktstr stats [--sock PATH] [--timeout S] [REQ]\n"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The device tree an arm64 guest boots with, built with libfdt from the
- * declared topology (vmm/topology.h) and the devices the VMM placed:
+ * declared topology (harness/topology.h) and the devices the VMM placed:
  * /cpus (reg = MPIDR affinity, PSCI, L1/L2/L3 caches, cpu-map), /memory@
  * per NUMA node, /distance-map, PSCI, GICv3, arch timer, PMU, ns16550a
  * UARTs, virtio-mmio devices, /chosen and /aliases.
@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/topology.h"
+#include "harness/topology.h"
 
 #define FDT_GIC_PPI_FIRST	16
 #define FDT_GIC_SPI_FIRST	32
@@ -50,7 +50,7 @@ struct fdt_machine {
 	const struct topology *topo;
 	/*
 	 * MPIDR_EL1 of each vCPU as KVM_GET_ONE_REG reports it, vCPU order
-	 * of vmm/topology.h; the cpu nodes' reg is its Aff3..Aff0 bits.
+	 * of harness/topology.h; the cpu nodes' reg is its Aff3..Aff0 bits.
 	 */
 	const uint64_t *mpidr;
 	uint32_t nr_cpus;		/* must equal topology_nr_cpus() */

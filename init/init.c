@@ -24,9 +24,9 @@
 #include <unistd.h>
 
 #include "init/init.h"
-#include "scenarios/channel.h"
-#include "scenarios/test.h"
-#include "scenarios/verdict.h"
+#include "harness/channel.h"
+#include "harness/result.h"
+#include "harness/test.h"
 #include "sched/scx_ktstr.h"
 
 #define COM2_DEV "/dev/ttyS1"

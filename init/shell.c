@@ -16,8 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "harness/channel.h"
 #include "init/init.h"
-#include "scenarios/channel.h"
 #include "sched/scx.h"
 #include "sched/scx_ktstr.h"
 

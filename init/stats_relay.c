@@ -15,9 +15,9 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "harness/channel.h"
+#include "harness/stats_proto.h"
 #include "init/init.h"
-#include "scenarios/channel.h"
-#include "util/stats_proto.h"
 
 #define STATS_PORT_NAME "ktstr.stats"
 

@@ -11,17 +11,15 @@
 
 void assert_fail(struct assert_result *r, const char *fmt, ...)
 {
-	char line[512];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	if (r->msg.len) {
 		r->msg.len--;			/* drop the NUL */
 		buf_put(&r->msg, "; ", 2);
 	}
-	buf_put(&r->msg, line, strlen(line));
+	va_start(ap, fmt);
+	buf_vprintf(&r->msg, fmt, ap);
+	va_end(ap);
 	buf_putc(&r->msg, 0);
 	r->nr++;
 }

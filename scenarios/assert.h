@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "harness/test.h"
 #include "scenarios/metrics.h"
-#include "scenarios/test.h"
 #include "scenarios/workers.h"
 #include "util/util.h"
 

@@ -14,7 +14,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "scenarios/test.h"
+#include "harness/test.h"
 
 static int boot_pid1(struct ktstr_ctx *ctx)
 {

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "scenarios/channel.h"
-#include "scenarios/test.h"
+#include "harness/channel.h"
+#include "harness/test.h"
 
 static const uint16_t sent_types[] = {
 	TLV_SCENARIO_START, TLV_STIMULUS, TLV_PAYLOAD_METRICS,
@@ -38,9 +38,10 @@ static int channel_all_types(struct ktstr_ctx *ctx)
 }
 
 /* The host saw each frame, in order, then the result and the exit code. */
-static int check_all_types(const struct channel_log *log, char *msg,
+static int check_all_types(const struct ktstr_run *run, char *msg,
 			   size_t len)
 {
+	const struct channel_log *log = run->log;
 	size_t i;
 	char want[64];
 

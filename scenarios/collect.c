@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenarios/channel.h"
+#include "harness/channel.h"
 #include "scenarios/scenario_int.h"
-#include "util/stats_proto.h"
+#include "util/json.h"
 
 #define NS_PER_MS 1000000.0
 

@@ -16,8 +16,8 @@
 #include <cpuid.h>
 #endif
 
-#include "scenarios/perf_tests.h"
-#include "scenarios/verdict.h"
+#include "harness/test.h"
+#include "vmm/hosttune.h"
 
 #define KVM_CPUID_FEATURES_LEAF	0x40000001
 #define KVM_FEATURE_STEAL_TIME_BIT	5
@@ -92,6 +92,65 @@ static int spin_all(struct ktstr_ctx *ctx, uint32_t ms)
 		   : KTSTR_PASS;
 }
 
+/* Host side: what the VMM observed of the run (vmm/hosttune.h). */
+static bool has_note(const struct ktstr_run *run, const char *what)
+{
+	const struct buf *n = &run->tune->notes;
+
+	return n->len && memmem(n->data, n->len, what, strlen(what));
+}
+
+static int check_budget(const struct ktstr_run *run, char *msg, size_t len)
+{
+	if (!run->tune->budget_mode) {
+		snprintf(msg, len, "budget mode was not used");
+		return KTSTR_FAIL;
+	}
+	if (!has_note(run, "confined to CPUs")) {
+		snprintf(msg, len, "vCPU threads were not checked against the budget");
+		return KTSTR_FAIL;
+	}
+	if (has_note(run, "in cpuset") && !has_note(run, "removed")) {
+		snprintf(msg, len, "the budget cpuset was not removed");
+		return KTSTR_FAIL;
+	}
+	return KTSTR_PASS;
+}
+
+static int check_telemetry(const struct ktstr_run *run, char *msg,
+			   size_t len)
+{
+	const struct tune_outcome *o = run->tune;
+	int i;
+
+	if (o->nr_vcpus != 2) {
+		snprintf(msg, len, "telemetry for %d vCPUs, expected 2", o->nr_vcpus);
+		return KTSTR_FAIL;
+	}
+	for (i = 0; i < o->nr_vcpus; i++) {
+		const struct vcpu_telemetry *t = &o->vcpus[i];
+
+		if (!t->busy_ns || !t->kvm_stats || !t->exits) {
+			snprintf(msg, len, "vCPU %d telemetry: busy %llu ns, exits %llu, KVM stats %s",
+				 i, (unsigned long long)t->busy_ns,
+				 (unsigned long long)t->exits,
+				 t->kvm_stats ? "read" : "unavailable");
+			return KTSTR_FAIL;
+		}
+	}
+	return KTSTR_PASS;
+}
+
+static int check_perf_mode(const struct ktstr_run *run, char *msg,
+			   size_t len)
+{
+	if (!run->tune->performance_mode || !has_note(run, "exits disabled: PAUSE")) {
+		snprintf(msg, len, "performance mode ran without its exit suppression");
+		return KTSTR_FAIL;
+	}
+	return KTSTR_PASS;
+}
+
 static int perf_steal_time(struct ktstr_ctx *ctx)
 {
 	uint32_t total = topology_nr_cpus(&ctx->topo), feat, hints;
@@ -124,7 +183,8 @@ static int perf_steal_time(struct ktstr_ctx *ctx)
 KTSTR_TEST(perf_steal_time, .category = "perf",
 	   .description = "cpu_budget overcommit (8 vCPUs on 2 host CPUs) shows as guest steal time",
 	   .topology = "1n2l4c1t", .no_perf_mode = true, .cpu_budget = 2,
-	   .duration_ms = 5000, .timeout_ms = 300000);
+	   .duration_ms = 5000, .timeout_ms = 300000,
+	   .host_check = check_budget);
 
 static int perf_budget_cpuset(struct ktstr_ctx *ctx)
 {
@@ -133,7 +193,8 @@ static int perf_budget_cpuset(struct ktstr_ctx *ctx)
 KTSTR_TEST(perf_budget_cpuset, .category = "perf",
 	   .description = "cpu_budget = 1: the vCPU threads run in a host cpuset of 1 CPU, removed after the run",
 	   .topology = "1n1l2c1t", .no_perf_mode = true, .cpu_budget = 1,
-	   .duration_ms = 1000, .timeout_ms = 120000);
+	   .duration_ms = 1000, .timeout_ms = 120000,
+	   .host_check = check_budget);
 
 static int perf_telemetry(struct ktstr_ctx *ctx)
 {
@@ -141,7 +202,8 @@ static int perf_telemetry(struct ktstr_ctx *ctx)
 }
 KTSTR_TEST(perf_telemetry, .category = "perf",
 	   .description = "per-vCPU host telemetry (busy, steal, halted, exits) is reported and non-zero for a busy guest",
-	   .topology = "1n1l2c1t", .duration_ms = 1500, .timeout_ms = 120000);
+	   .topology = "1n1l2c1t", .duration_ms = 1500, .timeout_ms = 120000,
+	   .host_check = check_telemetry);
 
 /* The host said performance mode was forced off for this run. */
 static bool perf_forced_off(void)
@@ -173,7 +235,8 @@ static int perf_mode_isolated(struct ktstr_ctx *ctx)
 KTSTR_TEST(perf_mode_isolated, .category = "perf",
 	   .description = "performance mode: pinned, RT, exits off, KVM_HINTS_REALTIME; skips as PerfModeUnavailable where the host can't",
 	   .topology = "1n1l2c1t", .performance_mode = true,
-	   .duration_ms = 500, .timeout_ms = 120000);
+	   .duration_ms = 500, .timeout_ms = 120000,
+	   .host_check = check_perf_mode);
 
 /*
  * KTSTR_NO_SKIP_MODE=1 proven in the suite: where performance mode is
@@ -195,147 +258,5 @@ KTSTR_TEST(perf_mode_no_skip, .category = "perf",
 	   .description = "no-skip mode: a performance mode refusal FAILs naming PerfModeUnavailable instead of skipping",
 	   .topology = "1n1l1c1t", .performance_mode = true,
 	   .no_skip_mode = true, .expect = KTSTR_EXPECT_FAIL,
-	   .expect_msg = "PerfModeUnavailable", .timeout_ms = 60000);
-
-static bool has_note(const struct vmm_outcome *out, const char *what)
-{
-	const struct buf *n = &out->tune.notes;
-
-	return n->len && memmem(n->data, n->len, what, strlen(what));
-}
-
-static int check_budget(const struct vmm_outcome *out, char *msg, size_t len)
-{
-	if (!out->tune.budget_mode) {
-		snprintf(msg, len, "budget mode was not used");
-		return KTSTR_FAIL;
-	}
-	if (!has_note(out, "confined to CPUs")) {
-		snprintf(msg, len, "vCPU threads were not checked against the budget");
-		return KTSTR_FAIL;
-	}
-	if (has_note(out, "in cpuset") && !has_note(out, "removed")) {
-		snprintf(msg, len, "the budget cpuset was not removed");
-		return KTSTR_FAIL;
-	}
-	return KTSTR_PASS;
-}
-
-static int check_telemetry(const struct vmm_outcome *out, char *msg,
-			   size_t len)
-{
-	const struct tune_outcome *o = &out->tune;
-	int i;
-
-	if (o->nr_vcpus != 2) {
-		snprintf(msg, len, "telemetry for %d vCPUs, expected 2", o->nr_vcpus);
-		return KTSTR_FAIL;
-	}
-	for (i = 0; i < o->nr_vcpus; i++) {
-		const struct vcpu_telemetry *t = &o->vcpus[i];
-
-		if (!t->busy_ns || !t->kvm_stats || !t->exits) {
-			snprintf(msg, len, "vCPU %d telemetry: busy %llu ns, exits %llu, KVM stats %s",
-				 i, (unsigned long long)t->busy_ns,
-				 (unsigned long long)t->exits,
-				 t->kvm_stats ? "read" : "unavailable");
-			return KTSTR_FAIL;
-		}
-	}
-	return KTSTR_PASS;
-}
-
-static int check_perf_mode(const struct vmm_outcome *out, char *msg,
-			   size_t len)
-{
-	if (!out->tune.performance_mode || !has_note(out, "exits disabled: PAUSE")) {
-		snprintf(msg, len, "performance mode ran without its exit suppression");
-		return KTSTR_FAIL;
-	}
-	return KTSTR_PASS;
-}
-
-int perf_outcome_check(const struct ktstr_test *t,
-		       const struct vmm_outcome *out, char *msg, size_t len)
-{
-	if (t->run == perf_budget_cpuset || t->run == perf_steal_time)
-		return check_budget(out, msg, len);
-	if (t->run == perf_telemetry)
-		return check_telemetry(out, msg, len);
-	if (t->run == perf_mode_isolated)
-		return check_perf_mode(out, msg, len);
-	return KTSTR_PASS;
-}
-
-enum ktstr_verdict perf_refusal_verdict(const struct ktstr_test *t,
-					enum perf_status st, const char *err,
-					char *msg, size_t len)
-{
-	const char *why = perf_no_skip_mode() ? "KTSTR_NO_SKIP_MODE=1" :
-			  t->no_skip_mode ? "the test's no_skip_mode" : NULL;
-	char got[1536];
-
-	if (!why) {
-		snprintf(msg, len, "%s", err);
-		return KTSTR_SKIP;
-	}
-	/* Only busy now: this host can honour performance mode. */
-	if (!perf_no_skip_mode() && st == PERF_CONTENTION) {
-		snprintf(msg, len, "%s: the host can honour performance mode, nothing to prove",
-			 err);
-		return KTSTR_SKIP;
-	}
-	snprintf(got, sizeof(got), "%s (%s makes it a failure)", err, why);
-	switch (t->expect) {
-	case KTSTR_EXPECT_PASS:
-		break;
-	case KTSTR_EXPECT_XFAIL:
-		snprintf(msg, len, "%s", got);
-		return KTSTR_XFAIL;
-	case KTSTR_EXPECT_TIMEOUT:
-		snprintf(msg, len, "expected TIMEOUT, got FAIL: %s", got);
-		return KTSTR_FAIL;
-	case KTSTR_EXPECT_FAIL:
-		if (t->expect_msg && !strstr(got, t->expect_msg)) {
-			snprintf(msg, len, "expected a failure containing '%s', got: %s",
-				 t->expect_msg, got);
-			return KTSTR_FAIL;
-		}
-		snprintf(msg, len, "failed as expected: %s", got);
-		return KTSTR_PASS;
-	}
-	snprintf(msg, len, "%s", got);
-	return KTSTR_FAIL;
-}
-
-enum ktstr_verdict perf_no_skip_booted(const struct ktstr_test *t,
-				       const struct vmm_outcome *out,
-				       const struct run_outcome *ro, char *msg,
-				       size_t len)
-{
-	struct ktstr_test as_run = *t;
-	struct guest_result gr;
-	enum ktstr_verdict v;
-
-	/* The run on its own merits: the expectation was for a refusal. */
-	as_run.expect = KTSTR_EXPECT_PASS;
-	as_run.expect_msg = NULL;
-	v = evaluate_run(&as_run, ro, &gr, msg, len);
-	result_free(&gr);
-	if (!out->tune.performance_mode) {
-		if (v != KTSTR_PASS && v != KTSTR_SKIP)
-			return v;
-		snprintf(msg, len, "performance mode forced off (--no-perf-mode / KTSTR_NO_PERF_MODE=1): no refusal, nothing to prove");
-		return KTSTR_SKIP;
-	}
-	if (v == KTSTR_SKIP) {
-		snprintf(msg, len, "performance mode ran, but the guest saw no KVM_HINTS_REALTIME");
-		return KTSTR_FAIL;
-	}
-	if (v != KTSTR_PASS)
-		return v;
-	if (check_perf_mode(out, msg, len) != KTSTR_PASS)
-		return KTSTR_FAIL;
-	snprintf(msg, len, "host can honour performance mode; nothing to prove");
-	return KTSTR_SKIP;
-}
+	   .expect_msg = "PerfModeUnavailable", .timeout_ms = 60000,
+	   .host_check = check_perf_mode);

@@ -22,16 +22,15 @@ static int __printf(3, 4) run_error(struct step_run *run, int err,
 				    const char *fmt, ...)
 {
 	struct scenario_result *res = run->res;
-	char line[512];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	if (!res->error) {
 		res->error = err;
 		res->msg.len = 0;
-		buf_printf(&res->msg, "%s%s", run->prefix, line);
+		buf_printf(&res->msg, "%s", run->prefix);
+		va_start(ap, fmt);
+		buf_vprintf(&res->msg, fmt, ap);
+		va_end(ap);
 		buf_putc(&res->msg, 0);
 	}
 	return err;

@@ -27,9 +27,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "harness/test.h"
 #include "scenarios/assert.h"
 #include "scenarios/sysfs.h"
-#include "scenarios/test.h"
 #include "scenarios/workers.h"
 
 #define SCN_MAX_GROUPS 32	/* cgroups per step */

@@ -16,12 +16,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "scenarios/channel.h"
+#include "harness/channel.h"
+#include "harness/stats_proto.h"
 #include "scenarios/loose_thresholds.h"
 #include "scenarios/scenario.h"
 #include "sched/scx_ktstr.h"
 #include "util/json.h"
-#include "util/stats_proto.h"
 
 static int run_scenario(struct ktstr_ctx *ctx, struct scenario *s)
 {
@@ -282,9 +282,10 @@ static int sched_work_types(struct ktstr_ctx *ctx)
  * Host side: each step's metrics came back as one valid JSON object
  * (PAYLOAD_METRICS) naming the step, with its workers, for the JSON result.
  */
-static int check_metrics_frames(const struct channel_log *log, char *msg,
+static int check_metrics_frames(const struct ktstr_run *run, char *msg,
 				size_t len)
 {
+	const struct channel_log *log = run->log;
 	static const char *const steps[] = { "types", "ops" };
 	char name[32];
 	long long nr;

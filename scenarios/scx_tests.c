@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "scenarios/test.h"
+#include "harness/test.h"
 #include "sched/scx_ktstr.h"
 
 /*
@@ -279,7 +279,7 @@ static int check_external(struct ktstr_ctx *ctx, const struct scx_sched *s)
 	snprintf(link, sizeof(link), "/proc/%d/exe", (int)scx_pid(s));
 	n = readlink(link, exe, sizeof(exe) - 1);
 	exe[n > 0 ? n : 0] = '\0';
-	if (strcmp(exe, "/scheduler"))
+	if (strcmp(exe, GUEST_SCHEDULER))
 		return ktstr_fail(ctx, "scheduler process %d runs '%s', not /scheduler",
 				  (int)scx_pid(s), exe);
 	if (strcmp(scx_ops_name(s), SCX_SIMPLE_OPS))

@@ -13,9 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness/stats_proto.h"
+#include "harness/test.h"
 #include "sched/scx_ktstr.h"
-#include "scenarios/test.h"
-#include "util/stats_proto.h"
 #include "vmm/stats_relay.h"
 
 #define STATS_TEST_TOPO		"1n1l2c1t"
@@ -151,14 +151,14 @@ static int check_samples(const struct stats_relay_outcome *st, bool want_ok,
 	return KTSTR_PASS;
 }
 
-static int stats_ok(const struct stats_relay_outcome *st, char *msg, size_t len)
+static int stats_ok(const struct ktstr_run *run, char *msg, size_t len)
 {
-	return check_samples(st, true, msg, len);
+	return check_samples(run->stats, true, msg, len);
 }
 
 KTSTR_TEST(stats_builtin, .category = "sched", .topology = STATS_TEST_TOPO,
 	   .scheduler = "fifo", .duration_ms = 4000,
-	   .stats_interval_ms = STATS_INTERVAL_MS, .stats_check = stats_ok,
+	   .stats_interval_ms = STATS_INTERVAL_MS, .host_check = stats_ok,
 	   .description = "scx_stats: the built-in scheduler's stats socket answers in the guest and, through the port 2 relay, on the host");
 
 static int stats_no_scheduler(struct ktstr_ctx *ctx)
@@ -169,13 +169,12 @@ static int stats_no_scheduler(struct ktstr_ctx *ctx)
 	return KTSTR_PASS;
 }
 
-static int stats_error(const struct stats_relay_outcome *st, char *msg,
-		       size_t len)
+static int stats_error(const struct ktstr_run *run, char *msg, size_t len)
 {
-	return check_samples(st, false, msg, len);
+	return check_samples(run->stats, false, msg, len);
 }
 
 KTSTR_TEST(stats_no_scheduler, .category = "sched", .topology = "1n1l1c1t",
 	   .duration_ms = 2000, .stats_interval_ms = STATS_INTERVAL_MS,
-	   .stats_check = stats_error,
+	   .host_check = stats_error,
 	   .description = "scx_stats relay without a scheduler: the host gets an error response, not silence");

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/topology.h"
+#include "harness/topology.h"
 
 /* Large enough for the CPU count and for the node count. */
 #define CPUSET_MAX TOPO_MAX_CPUS

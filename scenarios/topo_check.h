@@ -8,8 +8,8 @@
 #ifndef KTSTR_SCENARIOS_TOPO_CHECK_H
 #define KTSTR_SCENARIOS_TOPO_CHECK_H
 
+#include "harness/test.h"
 #include "scenarios/sysfs.h"
-#include "scenarios/test.h"
 
 #define CPU_DIR "/sys/devices/system/cpu"
 #define NODE_DIR "/sys/devices/system/node"

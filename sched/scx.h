@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "harness/test.h"
 #include "sched/ktstr_sched.h"
 
 #define SCX_SYSFS		"/sys/kernel/sched_ext"
@@ -75,8 +76,6 @@ pid_t scx_pid(const struct scx_sched *s);
 /* Counters of a built-in (a copy at most ~20 ms old); -ENOTSUP else. */
 int scx_stats(const struct scx_sched *s, struct ktstr_sched_stats *st);
 
-/* Built-ins: the ops name of "fifo" etc., or NULL. */
-const char *scx_builtin_ops(const char *name);
 /* Checks a .scheduler value; -EINVAL with one line in @err. */
 int scx_name_check(const char *name, char *err, size_t errlen);
 

@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "scenarios/channel.h"
+#include "harness/channel.h"
+#include "harness/topology.h"
 #include "scenarios/scenario.h"
 #include "sched/scx_ktstr.h"
-#include "vmm/topology.h"
 
 static struct scx_sched *cur;
 static struct scx_exit last_exit;

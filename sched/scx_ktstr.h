@@ -12,7 +12,7 @@
 #ifndef KTSTR_SCHED_SCX_KTSTR_H
 #define KTSTR_SCHED_SCX_KTSTR_H
 
-#include "scenarios/test.h"
+#include "harness/test.h"
 #include "sched/scx.h"
 
 /* KTSTR_PASS (also for EEVDF), or KTSTR_FAIL with the reason set. */

@@ -19,7 +19,7 @@
 
 #include "sched/scx_loader.h"
 #include "sched/scx_stats_server.h"
-#include "util/stats_proto.h"
+#include "harness/stats_proto.h"
 #include "util/util.h"
 #include "fail.bpf.skel.h"
 #include "fifo.bpf.skel.h"
@@ -141,91 +141,63 @@ static int attach_and_run(struct scx_shared *sh, const struct scx_view *v)
 	UEI_SET_SIZE(__skel, __ops, uei);				\
 })
 
-static int run_fifo(struct scx_shared *sh)
-{
-	struct fifo_bpf *skel = fifo_bpf__open();
-	int err;
-
-	if (!skel)
-		return load_failed(sh, "open fifo_bpf", -errno);
-	SCX_PREPARE(sh, skel, fifo_ops);
-	err = fifo_bpf__load(skel);
-	if (err) {
-		load_failed(sh, "load fifo_bpf", err);
-	} else {
-		struct scx_view v = { skel->maps.fifo_ops, &skel->data->uei,
-				      &skel->bss->stats };
-
-		err = attach_and_run(sh, &v);
-	}
-	fifo_bpf__destroy(skel);
-	return err;
+/*
+ * run_<name>(): open skeleton <name>_bpf, prepare it, let <name>_set()
+ * fill its rodata from @sh, load it, then attach struct_ops map @__ops and
+ * run until it exits or is stopped. One body for every built-in.
+ */
+#define DEFINE_SCX_RUN(__name, __ops)					\
+static int run_##__name(struct scx_shared *sh)				\
+{									\
+	struct __name##_bpf *skel = __name##_bpf__open();		\
+	int err;							\
+									\
+	if (!skel)							\
+		return load_failed(sh, "open " #__name "_bpf", -errno);	\
+	SCX_PREPARE(sh, skel, __ops);					\
+	__name##_set(skel, sh);						\
+	err = __name##_bpf__load(skel);					\
+	if (err) {							\
+		load_failed(sh, "load " #__name "_bpf", err);		\
+	} else {							\
+		struct scx_view v = { skel->maps.__ops,			\
+				      &skel->data->uei,			\
+				      &skel->bss->stats };		\
+									\
+		err = attach_and_run(sh, &v);				\
+	}								\
+	__name##_bpf__destroy(skel);					\
+	return err;							\
 }
 
-static int run_fail(struct scx_shared *sh)
+static void fifo_set(struct fifo_bpf *skel, const struct scx_shared *sh)
 {
-	struct fail_bpf *skel = fail_bpf__open();
-	int err;
+}
+DEFINE_SCX_RUN(fifo, fifo_ops)
 
-	if (!skel)
-		return load_failed(sh, "open fail_bpf", -errno);
-	SCX_PREPARE(sh, skel, fifo_ops);
+static void fail_set(struct fail_bpf *skel, const struct scx_shared *sh)
+{
 	skel->rodata->fail_after = sh->fail_after;
-	err = fail_bpf__load(skel);
-	if (err) {
-		load_failed(sh, "load fail_bpf", err);
-	} else {
-		struct scx_view v = { skel->maps.fifo_ops, &skel->data->uei,
-				      &skel->bss->stats };
-
-		err = attach_and_run(sh, &v);
-	}
-	fail_bpf__destroy(skel);
-	return err;
 }
+DEFINE_SCX_RUN(fail, fifo_ops)
 
-static int run_llc(struct scx_shared *sh)
+static void llc_set(struct llc_bpf *skel, const struct scx_shared *sh)
 {
-	struct llc_bpf *skel = llc_bpf__open();
-	int err;
-
-	if (!skel)
-		return load_failed(sh, "open llc_bpf", -errno);
-	SCX_PREPARE(sh, skel, llc_ops);
 	skel->rodata->nr_llcs = sh->nr_llcs;
 	memcpy((void *)skel->rodata->cpu_llc, sh->cpu_llc,
 	       sizeof(skel->rodata->cpu_llc));
-	err = llc_bpf__load(skel);
-	if (err) {
-		load_failed(sh, "load llc_bpf", err);
-	} else {
-		struct scx_view v = { skel->maps.llc_ops, &skel->data->uei,
-				      &skel->bss->stats };
-
-		err = attach_and_run(sh, &v);
-	}
-	llc_bpf__destroy(skel);
-	return err;
 }
+DEFINE_SCX_RUN(llc, llc_ops)
 
+/* Every name scx_builtin_ops() knows (harness/registry.c), and its body. */
 static const struct {
-	const char *name, *ops;
+	const char *name;
 	int (*run)(struct scx_shared *sh);
 } builtins[] = {
-	{ "fifo", "ktstr_fifo", run_fifo },
-	{ "llc", "ktstr_llc", run_llc },
-	{ "fail", "ktstr_fail", run_fail },
+	{ "fifo", run_fifo },
+	{ "llc", run_llc },
+	{ "fail", run_fail },
 };
-
-const char *scx_builtin_ops(const char *name)
-{
-	size_t i;
-
-	for (i = 0; name && i < ARRAY_SIZE(builtins); i++)
-		if (!strcmp(name, builtins[i].name))
-			return builtins[i].ops;
-	return NULL;
-}
 
 int scx_loader_run(struct scx_shared *sh)
 {

@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 #include "sched/scx_stats_server.h"
-#include "util/stats_proto.h"
+#include "harness/stats_proto.h"
+#include "util/json.h"
 
 /* Name and meaning of each scalar counter, for "stats" and "stats_meta". */
 static const struct {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The stats socket of ktstr's built-in schedulers, in the scx_stats
- * protocol (util/stats_proto.h), so the same clients work for them and for
+ * protocol (harness/stats_proto.h), so the same clients work for them and for
  * the scx tree's schedulers:
  *
  *	{"req":"stats","args":{}}	-> the counters of struct ktstr_sched_stats

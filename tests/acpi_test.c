@@ -15,7 +15,7 @@
 #include "kselftest_harness.h"
 #include "acpi/acpi.h"
 #include "acpi/tables.h"
-#include "vmm/topology.h"
+#include "harness/topology.h"
 #include "vmm/x86_64/apic.h"
 
 #define GiB (1ULL << 30)
@@ -27,6 +27,7 @@
 
 struct built {
 	struct topology t;
+	uint32_t ids[TOPO_MAX_CPUS];
 	struct acpi_mem_range mem[TOPO_MAX_NODES + 1];
 	int nr_mem;
 	uint8_t buf[WINDOW];
@@ -66,6 +67,17 @@ static void layout_memory(struct built *b)
 	}
 }
 
+/* What vmm/x86_64/machine.c gives acpi/: the topology's APIC IDs. */
+static struct acpi_config apic_config(const struct topology *t, uint32_t *ids)
+{
+	uint32_t cpu;
+
+	for (cpu = 0; cpu < topology_nr_cpus(t); cpu++)
+		ids[cpu] = apic_id(t, cpu);
+	return (struct acpi_config){ .topo = t, .apic_ids = ids,
+				     .ioapic_id = apic_ioapic_id(t) };
+}
+
 static struct built *build(struct __test_metadata *_metadata,
 			   const struct topology *t)
 {
@@ -74,10 +86,11 @@ static struct built *build(struct __test_metadata *_metadata,
 
 	b->t = *t;
 	layout_memory(b);
-	cfg = (struct acpi_config){
-		.topo = &b->t, .mem = b->mem, .nr_mem = b->nr_mem,
-		.pm1a_evt_port = PM1A_EVT, .pm1a_cnt_port = PM1A_CNT,
-	};
+	cfg = apic_config(&b->t, b->ids);
+	cfg.mem = b->mem;
+	cfg.nr_mem = b->nr_mem;
+	cfg.pm1a_evt_port = PM1A_EVT;
+	cfg.pm1a_cnt_port = PM1A_CNT;
 	b->len = acpi_build(&cfg, b->buf, BASE, sizeof(b->buf), &b->rsdp);
 	EXPECT_GT(b->len, 0);
 	return b;
@@ -489,14 +502,17 @@ TEST(errors)
 {
 	struct topology t;
 	struct acpi_mem_range bad = { 0, GiB, 1 };
-	struct acpi_config cfg = {
-		.topo = &t, .mem = &bad, .nr_mem = 1,
-		.pm1a_evt_port = PM1A_EVT, .pm1a_cnt_port = PM1A_CNT,
-	};
+	uint32_t ids[TOPO_MAX_CPUS];
+	struct acpi_config cfg;
 	uint8_t small[256];
 	uint64_t rsdp;
 
 	ASSERT_EQ(0, topology_parse("1n2l4c2t", GiB, &t, NULL, 0));
+	cfg = apic_config(&t, ids);
+	cfg.mem = &bad;
+	cfg.nr_mem = 1;
+	cfg.pm1a_evt_port = PM1A_EVT;
+	cfg.pm1a_cnt_port = PM1A_CNT;
 	/* Node 1 does not exist. */
 	EXPECT_EQ(-EINVAL, acpi_build(&cfg, small, BASE, sizeof(small), &rsdp));
 	bad.node = 0;
@@ -531,7 +547,9 @@ static void check_mptable(struct __test_metadata *_metadata, const char *spec)
 {
 	uint64_t base = 0xf0000;
 	uint32_t cpus = 0, ioint = 0, lint = 0, n = 0;
+	static uint32_t ids[TOPO_MAX_CPUS];
 	static uint8_t buf[16384];
+	struct acpi_config cfg;
 	struct topology t;
 	struct mpf *f;
 	struct mpc *c;
@@ -539,7 +557,8 @@ static void check_mptable(struct __test_metadata *_metadata, const char *spec)
 	uint8_t *p;
 
 	ASSERT_EQ(0, topology_parse(spec, GiB, &t, NULL, 0));
-	len = mptable_build(&t, buf, base, sizeof(buf));
+	cfg = apic_config(&t, ids);
+	len = mptable_build(&cfg, buf, base, sizeof(buf));
 	ASSERT_GT(len, 0);
 	f = (struct mpf *)buf;
 	EXPECT_EQ(0, memcmp(f->sig, "_MP_", 4));
@@ -586,6 +605,8 @@ static void check_mptable(struct __test_metadata *_metadata, const char *spec)
 
 TEST(mptable)
 {
+	static uint32_t ids[TOPO_MAX_CPUS];
+	struct acpi_config cfg;
 	struct topology t;
 	uint8_t small[64];
 
@@ -593,9 +614,11 @@ TEST(mptable)
 	check_mptable(_metadata, "1n2l4c2t");
 	check_mptable(_metadata, "2n4l2c2t");
 	ASSERT_EQ(0, topology_parse("1n1l128c2t", GiB, &t, NULL, 0));
-	EXPECT_EQ(-E2BIG, mptable_build(&t, small, 0xf0000, sizeof(small)));
+	cfg = apic_config(&t, ids);
+	EXPECT_EQ(-E2BIG, mptable_build(&cfg, small, 0xf0000, sizeof(small)));
 	ASSERT_EQ(0, topology_parse("1n1l2c1t", GiB, &t, NULL, 0));
-	EXPECT_EQ(-ENOSPC, mptable_build(&t, small, 0xf0000, sizeof(small)));
+	cfg = apic_config(&t, ids);
+	EXPECT_EQ(-ENOSPC, mptable_build(&cfg, small, 0xf0000, sizeof(small)));
 }
 
 static char *slurp(const char *path)

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
-#include "vmm/topology.h"
+#include "harness/topology.h"
 #include "vmm/x86_64/apic.h"
 #include "vmm/x86_64/cpuid_topo.h"
 

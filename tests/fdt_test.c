@@ -20,7 +20,7 @@
 #include "kselftest_harness.h"
 #include "fdt/fdt.h"
 #include "util/util.h"
-#include "vmm/topology.h"
+#include "harness/topology.h"
 
 #define GiB (1ULL << 30)
 #define MiB (1ULL << 20)

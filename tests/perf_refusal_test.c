@@ -10,10 +10,10 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
-#include "scenarios/perf_tests.h"
-#include "scenarios/verdict.h"
+#include "cli/verdict.h"
 #include "vmm/hosttune.h"
 #include "vmm/perf.h"
+#include "vmm/vmm.h"
 
 #define UNAVAIL "PerfModeUnavailable: emulated KVM host (QEMU TCG): ..."
 #define BUSY "ResourceContention: LLC 3 busy (held by another ktstr run)"
@@ -189,6 +189,7 @@ TEST(no_skip_test_declared)
 /* A booted run of a .no_skip_mode test, from its COM1/COM2 output. */
 struct booted {
 	struct vmm_outcome out;
+	struct ktstr_run run;
 	struct run_outcome ro;
 	struct buf com2;
 	const char *com1;
@@ -204,6 +205,7 @@ static void booted_run(struct booted *b, bool perf, bool exits_note,
 			   "perf mode: exits disabled: PAUSE HLT\n");
 	result_format(&b->com2, guest, "guest said so", "");
 	b->com1 = com1 ? : "";
+	b->run = (struct ktstr_run){ .tune = &b->out.tune };
 	b->ro = (struct run_outcome){
 		.exit_kind = VM_EXIT_POWEROFF, .exit_msg = "power-off",
 		.com1 = b->com1, .com1_len = strlen(b->com1),
@@ -226,36 +228,36 @@ TEST(no_skip_booted)
 	ASSERT_NE(NULL, t);
 	/* Performance mode honoured, the guest saw it: nothing to prove. */
 	booted_run(&b, true, true, KTSTR_PASS, NULL);
-	EXPECT_EQ(KTSTR_SKIP, perf_no_skip_booted(t, &b.out, &b.ro, msg,
+	EXPECT_EQ(KTSTR_SKIP, perf_no_skip_booted(t, &b.run, &b.ro, msg,
 						  sizeof(msg)));
 	EXPECT_STREQ("host can honour performance mode; nothing to prove", msg);
 	booted_free(&b);
 	/* Honoured, but without exit suppression: a real failure. */
 	booted_run(&b, true, false, KTSTR_PASS, NULL);
-	EXPECT_EQ(KTSTR_FAIL, perf_no_skip_booted(t, &b.out, &b.ro, msg,
+	EXPECT_EQ(KTSTR_FAIL, perf_no_skip_booted(t, &b.run, &b.ro, msg,
 						  sizeof(msg)));
 	booted_free(&b);
 	/* Honoured, but the guest saw no realtime hint. */
 	booted_run(&b, true, true, KTSTR_SKIP, NULL);
-	EXPECT_EQ(KTSTR_FAIL, perf_no_skip_booted(t, &b.out, &b.ro, msg,
+	EXPECT_EQ(KTSTR_FAIL, perf_no_skip_booted(t, &b.run, &b.ro, msg,
 						  sizeof(msg)));
 	EXPECT_NE(NULL, strstr(msg, "KVM_HINTS_REALTIME"));
 	booted_free(&b);
 	/* Forced off: booted without performance mode, nothing to prove. */
 	booted_run(&b, false, false, KTSTR_SKIP, NULL);
-	EXPECT_EQ(KTSTR_SKIP, perf_no_skip_booted(t, &b.out, &b.ro, msg,
+	EXPECT_EQ(KTSTR_SKIP, perf_no_skip_booted(t, &b.run, &b.ro, msg,
 						  sizeof(msg)));
 	EXPECT_NE(NULL, strstr(msg, "forced off"));
 	booted_free(&b);
 	/* A guest failure or a panic is never turned into a SKIP. */
 	booted_run(&b, true, true, KTSTR_FAIL, NULL);
-	EXPECT_EQ(KTSTR_FAIL, perf_no_skip_booted(t, &b.out, &b.ro, msg,
+	EXPECT_EQ(KTSTR_FAIL, perf_no_skip_booted(t, &b.run, &b.ro, msg,
 						  sizeof(msg)));
 	EXPECT_NE(NULL, strstr(msg, "guest said so"));
 	booted_free(&b);
 	booted_run(&b, false, false, KTSTR_SKIP,
 		   "Kernel panic - not syncing: Attempted to kill init!\n");
-	EXPECT_EQ(KTSTR_FAIL, perf_no_skip_booted(t, &b.out, &b.ro, msg,
+	EXPECT_EQ(KTSTR_FAIL, perf_no_skip_booted(t, &b.run, &b.ro, msg,
 						  sizeof(msg)));
 	EXPECT_NE(NULL, strstr(msg, "panic"));
 	booted_free(&b);

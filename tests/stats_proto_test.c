@@ -14,7 +14,7 @@
 
 /* Ours first: kselftest.h only defines ARRAY_SIZE/__noreturn if unset. */
 #include "sched/scx_stats_server.h"
-#include "util/stats_proto.h"
+#include "harness/stats_proto.h"
 #include "kselftest_harness.h"
 
 TEST(json_lookup)

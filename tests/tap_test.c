@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scenarios/tap.h"
+#include "cli/tap.h"
 
 #include "kselftest_harness.h"
 

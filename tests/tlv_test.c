@@ -5,7 +5,7 @@
 #include <string.h>
 
 /* Ours first: kselftest.h only defines ARRAY_SIZE/__noreturn if unset. */
-#include "virtio/tlv.h"
+#include "harness/tlv.h"
 #include "kselftest_harness.h"
 
 #define MAX_SEEN 64

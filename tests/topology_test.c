@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmm/topology.c: spec parsing, validation messages, vCPU mapping and
+ * harness/topology.c: spec parsing, validation messages, vCPU mapping and
  * explicit per-node configurations (uneven LLCs, memory-only nodes).
  */
 #include <errno.h>
 #include <string.h>
 
 #include "kselftest_harness.h"
-#include "vmm/topology.h"
+#include "harness/topology.h"
 
 #define GiB (1ULL << 30)
 #define MiB (1ULL << 20)

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "scenarios/verdict.h"
+#include "cli/verdict.h"
 
 #include "kselftest_harness.h"
 

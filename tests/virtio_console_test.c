@@ -18,7 +18,7 @@
 /* Ours first: kselftest.h only defines ARRAY_SIZE/__noreturn if unset. */
 #include "vmm/vm.h"
 #include "virtio/console.h"
-#include "virtio/tlv.h"
+#include "harness/tlv.h"
 #include "kselftest_harness.h"
 
 #define RAM	0x100000ULL

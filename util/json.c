@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Strict JSON validation; see json.h. */
+/* The JSON string writer and strict validation; see json.h. */
+#include <stdint.h>
 #include <string.h>
 
 #include "util/json.h"
@@ -150,4 +151,33 @@ bool json_valid(const char *s, size_t len)
 		return false;
 	skip_ws(&in);
 	return in.p == in.end;
+}
+
+void json_put_stringn(struct buf *b, const char *s, size_t n)
+{
+	static const char esc[] = {
+		['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f',
+		['\r'] = 'r',
+	};
+	size_t i;
+
+	buf_putc(b, '"');
+	for (i = 0; i < n && s[i]; i++) {
+		unsigned char c = s[i];
+
+		if (c == '"' || c == '\\')
+			buf_printf(b, "\\%c", c);
+		else if (c < sizeof(esc) && esc[c])
+			buf_printf(b, "\\%c", esc[c]);
+		else if (c < 0x20)
+			buf_printf(b, "\\u%04x", c);
+		else
+			buf_putc(b, c);
+	}
+	buf_putc(b, '"');
+}
+
+void json_put_string(struct buf *b, const char *s)
+{
+	json_put_stringn(b, s, SIZE_MAX);
 }

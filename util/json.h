@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A strict JSON (RFC 8259) validator for text from the guest, which is
- * untrusted: only a value it accepts is copied verbatim into the host's
- * JSON results.
+ * JSON (RFC 8259): the one string writer every JSON producer uses, and a
+ * strict validator for text from the guest, which is untrusted: only a
+ * value it accepts is copied verbatim into the host's JSON results.
  */
 #ifndef KTSTR_UTIL_JSON_H
 #define KTSTR_UTIL_JSON_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "util/util.h"
 
 #define JSON_MAX_DEPTH	32	/* nested objects and arrays */
 
@@ -18,5 +20,13 @@
  * strings of valid escapes and no raw control bytes.
  */
 bool json_valid(const char *s, size_t len);
+
+/*
+ * @s as a JSON string, quotes included: '"' and '\\' escaped, control
+ * bytes as \n, \t, \r, \b, \f or \u00XX; everything else (DEL, UTF-8)
+ * as is. json_put_stringn() stops after @n bytes or at a NUL.
+ */
+void json_put_string(struct buf *b, const char *s);
+void json_put_stringn(struct buf *b, const char *s, size_t n);
 
 #endif

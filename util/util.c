@@ -107,14 +107,22 @@ char *xstrdup(const char *s)
 	return p;
 }
 
+char *xvasprintf(const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		die("out of memory");
+	return s;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		die("out of memory");
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
 	return s;
 }
@@ -134,19 +142,21 @@ void buf_putc(struct buf *b, uint8_t c)
 	buf_put(b, &c, 1);
 }
 
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap)
+{
+	char *s = xvasprintf(fmt, ap);
+
+	buf_put(b, s, strlen(s));
+	free(s);
+}
+
 void buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
-	int n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
+	buf_vprintf(b, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		die("out of memory");
-	buf_put(b, s, n);
-	free(s);
 }
 
 void buf_free(struct buf *b)
@@ -173,6 +183,28 @@ int read_file(const char *path, struct buf *out)
 	}
 	close(fd);
 	return 0;
+}
+
+int read_proc_value(const char *path, const char *key, long long *val)
+{
+	size_t n = strlen(key);
+	struct buf b = {};
+	const char *p;
+	int r = read_file(path, &b);
+
+	if (r)
+		return r;
+	buf_putc(&b, 0);
+	r = -ENOENT;
+	for (p = (char *)b.data; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		if (!strncmp(p, key, n)) {
+			*val = strtoll(p + n, NULL, 10);
+			r = 0;
+			break;
+		}
+	}
+	buf_free(&b);
+	return r;
 }
 
 int write_all(int fd, const void *data, size_t len)

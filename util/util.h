@@ -40,6 +40,7 @@ void *xzalloc(size_t n);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __printf(1, 2);
+char *xvasprintf(const char *fmt, va_list ap) __printf(1, 0);
 
 /* Growable byte buffer. */
 struct buf {
@@ -50,10 +51,18 @@ struct buf {
 void buf_put(struct buf *b, const void *p, size_t n);
 void buf_putc(struct buf *b, uint8_t c);
 void buf_printf(struct buf *b, const char *fmt, ...) __printf(2, 3);
+/* The same from a va_list: what a variadic function's own printf uses. */
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap) __printf(2, 0);
 void buf_free(struct buf *b);
 
 /* Whole-file helpers; return -errno on failure. */
 int read_file(const char *path, struct buf *out);
+/*
+ * The number after @key at the start of a line of @path, as in
+ * /proc/self/status ("Threads:") or /proc/stat ("procs_running");
+ * -ENOENT without one.
+ */
+int read_proc_value(const char *path, const char *key, long long *val);
 /* Writes all @len bytes (retrying short writes and EINTR); 0 or -errno. */
 int write_all(int fd, const void *data, size_t len);
 int write_file_atomic(const char *path, const void *data, size_t len);

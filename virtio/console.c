@@ -15,8 +15,8 @@
 #include <linux/virtio_console.h>
 #include <linux/virtio_ids.h>
 
-#include "vmm/vm.h"
 #include "virtio/console.h"
+#include "vmm/vm.h"
 
 #define CTRL_RX	2
 #define CTRL_TX	3

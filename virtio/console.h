@@ -2,7 +2,7 @@
 /*
  * virtio-console with VIRTIO_CONSOLE_F_MULTIPORT and three ports:
  *   0 "ktstr.console"  hvc0, the interactive console
- *   1 "ktstr.data"     guest->host TLV stream (virtio/tlv.h)
+ *   1 "ktstr.data"     guest->host TLV stream (harness/tlv.h)
  *   2 "ktstr.stats"    byte relay for scheduler-stats requests/responses
  * The guest finds ports 1 and 2 as /dev/vportNpM through
  * /sys/class/virtio-ports/<dev>/name.

@@ -15,8 +15,8 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_mmio.h>
 
-#include "vmm/vm.h"
 #include "virtio/mmio.h"
+#include "vmm/vm.h"
 
 #define VIRTIO_MMIO_MAGIC	0x74726976	/* "virt" */
 #define BIT_ULL(n)		(1ULL << (n))

@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "util/util.h"
-#include "vmm/vm.h"
 #include "virtio/queue.h"
+#include "vmm/vm.h"
 
 #define READ_ONCE(x)	__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)

@@ -18,14 +18,13 @@
 static void note(struct budget *b, const char *fmt, ...) __printf(2, 3);
 static void note(struct budget *b, const char *fmt, ...)
 {
-	char line[512];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	pthread_mutex_lock(&b->lock);
-	buf_printf(&b->notes, "%s\n", line);
+	va_start(ap, fmt);
+	buf_vprintf(&b->notes, fmt, ap);
+	va_end(ap);
+	buf_putc(&b->notes, '\n');
 	pthread_mutex_unlock(&b->lock);
 }
 
@@ -344,5 +343,5 @@ int vm_set_halt_poll(struct vm *vm, uint64_t ns)
 
 	if (!vm_check_cap(vm, KVM_CAP_HALT_POLL))
 		return -EOPNOTSUPP;
-	return ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0 ? -errno : 0;
+	return __vm_ioctl(vm, KVM_ENABLE_CAP, &cap) < 0 ? -errno : 0;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/json.h"
 #include "vmm/hosttune.h"
 #include "vmm/vm.h"
 
@@ -126,7 +127,7 @@ int tune_vm(struct host_tune *h, struct vm *vm, struct tune_outcome *o,
 		return r;
 	}
 	buf_printf(&o->notes, "perf mode: %s\n", note);
-	o->halt_observable = !vm->hlt_exits_disabled;
+	o->halt_observable = vm_arch_halt_observable(vm);
 	vm->ram_hugetlb = h->perf_st.hugepages;
 	vm->ram_node_mask = h->perf_st.plan.node_mask;
 	vm->ram_nr_nodes = TOPO_MAX_NODES;
@@ -265,22 +266,6 @@ void tune_format_diag(const struct tune_outcome *o, struct buf *out)
 	}
 }
 
-static void json_str(struct buf *out, const char *s, size_t n)
-{
-	size_t i;
-
-	buf_putc(out, '"');
-	for (i = 0; i < n && s[i]; i++) {
-		if (s[i] == '"' || s[i] == '\\')
-			buf_printf(out, "\\%c", s[i]);
-		else if ((unsigned char)s[i] < 0x20)
-			buf_printf(out, "\\u%04x", s[i]);
-		else
-			buf_putc(out, s[i]);
-	}
-	buf_putc(out, '"');
-}
-
 static void json_notes(const struct tune_outcome *o, struct buf *out)
 {
 	const char *p = (const char *)o->notes.data;
@@ -294,7 +279,7 @@ static void json_notes(const struct tune_outcome *o, struct buf *out)
 
 		if (!first)
 			buf_printf(out, ", ");
-		json_str(out, p, n);
+		json_put_stringn(out, p, n);
 		first = false;
 		p += n + 1;
 	}

@@ -14,11 +14,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "harness/topology.h"
 #include "util/util.h"
 #include "vmm/budget.h"
 #include "vmm/kvm_stats.h"
 #include "vmm/perf.h"
-#include "vmm/topology.h"
 
 struct vm;
 
@@ -76,13 +76,6 @@ void tune_vcpus(struct host_tune *h, struct vm *vm, struct tune_outcome *o);
 void tune_finish(struct host_tune *h, struct vm *vm, struct tune_outcome *o);
 void tune_release(struct host_tune *h, struct tune_outcome *o);
 void tune_outcome_free(struct tune_outcome *o);
-
-/*
- * Arch: the steal time the guest's PV steal clock shows for @v (x86:
- * MSR_KVM_STEAL_TIME's record); -ENOENT when the guest registered none.
- */
-struct vcpu;
-int vcpu_arch_guest_steal(struct vcpu *v, uint64_t *ns);
 
 /* TAP diagnostic lines (notes, one line per vCPU). */
 void tune_format_diag(const struct tune_outcome *o, struct buf *out);

@@ -50,11 +50,11 @@ bool perf_no_skip_mode(void)
 
 void perf_note(struct perf_state *s, const char *fmt, ...)
 {
-	char line[512];
 	va_list ap;
+	char *line;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	line = xvasprintf(fmt, ap);
 	va_end(ap);
 	/* Warnings go to stderr at once too; all go to the diagnostics. */
 	if (!strncmp(line, "warning: ", 9))
@@ -62,6 +62,7 @@ void perf_note(struct perf_state *s, const char *fmt, ...)
 	pthread_mutex_lock(&s->lock);
 	buf_printf(&s->notes, "%s\n", line);
 	pthread_mutex_unlock(&s->lock);
+	free(line);
 }
 
 char *perf_lock_dir(void)
@@ -171,37 +172,22 @@ static long read_long(const char *path, long dflt)
 	return v;
 }
 
-static long runnable_tasks(void)
-{
-	struct buf b = {};
-	const char *p;
-	long n = -1;
-
-	if (!read_file("/proc/stat", &b)) {
-		buf_putc(&b, 0);
-		p = strstr((char *)b.data, "procs_running ");
-		if (p)
-			n = strtol(p + 14, NULL, 10);
-	}
-	buf_free(&b);
-	return n;
-}
-
 /* The non-fatal checks: hugepages, host load, TSC. */
 static void host_warnings(struct perf_state *s, uint64_t ram_bytes)
 {
 	long free_hp = read_long(FREE_HUGEPAGES, 0);
 	long need = (ram_bytes + HUGEPAGE_SIZE - 1) / HUGEPAGE_SIZE;
-	long running = runnable_tasks();
+	long long running = -1;
 	struct buf cs = {};
 
+	read_proc_value("/proc/stat", "procs_running ", &running);
 	s->hugepages = free_hp >= need;
 	if (!s->hugepages)
 		perf_note(s, "warning: %ld free 2 MiB hugepages, guest RAM needs %ld: using regular pages",
 			  free_hp, need);
 	/* procs_running counts us too. */
 	if (running - 1 > s->plan.nr_vcpus / 2)
-		perf_note(s, "warning: host load high: %ld runnable tasks > half of %d vCPUs, results may be noisy",
+		perf_note(s, "warning: host load high: %lld runnable tasks > half of %d vCPUs, results may be noisy",
 			  running - 1, s->plan.nr_vcpus);
 	if (!read_file(CLOCKSOURCE, &cs)) {
 		buf_putc(&cs, 0);

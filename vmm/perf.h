@@ -18,9 +18,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "harness/topology.h"
 #include "util/util.h"
 #include "vmm/hostinfo.h"
-#include "vmm/topology.h"
 
 struct vm;
 struct vcpu;
@@ -116,12 +116,5 @@ void perf_note(struct perf_state *s, const char *fmt, ...) __printf(2, 3);
 
 /* mbind(MPOL_BIND) of [addr, addr+len) to the host nodes in @mask. */
 int perf_mbind(void *addr, uint64_t len, uint64_t mask);
-
-/*
- * Arch: disable PAUSE (and HLT when the host allows) exits before vCPUs
- * exist; sets vm->hlt_exits_disabled. Returns the exits disabled (arch
- * bits), or -errno; @note gets a line saying what was done.
- */
-int vm_arch_perf_exits(struct vm *vm, char *note, size_t len);
 
 #endif

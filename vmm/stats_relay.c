@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "util/stats_proto.h"
+#include "harness/stats_proto.h"
 #include "virtio/console.h"
 #include "vmm/stats_relay.h"
 

@@ -38,7 +38,7 @@ int vm_create_vcpus(struct vm *vm, int nr, const uint32_t *ids)
 		v->vm = vm;
 		v->id = i;
 		v->kvm_id = ids ? ids[i] : (uint32_t)i;
-		v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)v->kvm_id);
+		v->fd = __vm_ioctl(vm, KVM_CREATE_VCPU, (unsigned long)v->kvm_id);
 		if (v->fd < 0)
 			return -errno;
 		v->run = mmap(NULL, vm->run_size, PROT_READ | PROT_WRITE,
@@ -161,7 +161,7 @@ static void *vcpu_thread(void *arg)
 			vm->cpu_before_run_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 			vm->t_first_run_ns = now_ns();
 		}
-		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+		if (__vcpu_ioctl(v, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			vcpu_fail(v, strerror(errno));

@@ -35,6 +35,15 @@ const char *vm_exit_kind_name(enum vm_exit_kind kind)
 	return kind < ARRAY_SIZE(exit_kind_names) ? exit_kind_names[kind] : "?";
 }
 
+void kvm_ioctl_die(const char *cmd, const char *on, int id)
+{
+	int err = errno;
+
+	if (id < 0)
+		die("%s on %s: %s", cmd, on, strerror(err));
+	die("%s on %s %d: %s", cmd, on, id, strerror(err));
+}
+
 struct vm *vm_create(void)
 {
 	struct vm *vm = xzalloc(sizeof(*vm));
@@ -45,22 +54,21 @@ struct vm *vm_create(void)
 	if (vm->kvm_fd < 0)
 		die("open /dev/kvm: %s (is KVM enabled and accessible?)",
 		    strerror(errno));
-	api = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	api = kvm_ioctl(vm, KVM_GET_API_VERSION, 0);
 	if (api != KVM_API_VERSION)
 		die("KVM API version %d, expected %d", api, KVM_API_VERSION);
-	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0UL);
-	if (vm->vm_fd < 0)
-		die_perror("KVM_CREATE_VM");
-	vm->run_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	vm->vm_fd = kvm_ioctl(vm, KVM_CREATE_VM, 0UL);
+	vm->run_size = kvm_ioctl(vm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (vm->run_size < (int)sizeof(struct kvm_run))
-		die_perror("KVM_GET_VCPU_MMAP_SIZE");
+		die("KVM_GET_VCPU_MMAP_SIZE: %d bytes, less than struct kvm_run",
+		    vm->run_size);
 	pthread_mutex_init(&vm->lock, NULL);
 	return vm;
 }
 
 int vm_check_cap(struct vm *vm, long cap)
 {
-	int r = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, cap);
+	int r = __vm_ioctl(vm, KVM_CHECK_EXTENSION, cap);
 
 	return r < 0 ? 0 : r;
 }
@@ -128,7 +136,7 @@ int vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size, int node)
 		.memory_size = size,
 		.userspace_addr = (uintptr_t)hva,
 	};
-	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
+	if (__vm_ioctl(vm, KVM_SET_USER_MEMORY_REGION, &r) < 0) {
 		int err = -errno;
 
 		munmap(hva, size);
@@ -180,7 +188,7 @@ int vm_irq_line(struct vm *vm, uint32_t gsi, int level)
 {
 	struct kvm_irq_level irq = { .irq = gsi, .level = level };
 
-	return ioctl(vm->vm_fd, KVM_IRQ_LINE, &irq) < 0 ? -errno : 0;
+	return __vm_ioctl(vm, KVM_IRQ_LINE, &irq) < 0 ? -errno : 0;
 }
 
 int vm_irqfd(struct vm *vm, uint32_t gsi)
@@ -191,7 +199,7 @@ int vm_irqfd(struct vm *vm, uint32_t gsi)
 	if (fd < 0)
 		return -errno;
 	irqfd.fd = fd;
-	if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0) {
+	if (__vm_ioctl(vm, KVM_IRQFD, &irqfd) < 0) {
 		int err = -errno;
 
 		close(fd);
@@ -208,7 +216,7 @@ int vm_ioeventfd(struct vm *vm, uint64_t addr, uint32_t len)
 	if (fd < 0)
 		return -errno;
 	ioev.fd = fd;
-	if (ioctl(vm->vm_fd, KVM_IOEVENTFD, &ioev) < 0) {
+	if (__vm_ioctl(vm, KVM_IOEVENTFD, &ioev) < 0) {
 		int err = -errno;
 
 		close(fd);

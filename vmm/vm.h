@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The VM: KVM fds, guest RAM, port/MMIO dispatch, interrupts, vCPUs and the
- * reason it stopped. Arch code lives in vmm/<arch>/ behind vm_arch_*().
+ * reason it stopped. Arch code lives in vmm/<arch>/ behind the hooks of
+ * vmm/arch.h.
  */
 #ifndef KTSTR_VMM_VM_H
 #define KTSTR_VMM_VM_H
@@ -9,9 +10,11 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/types.h>
 
 #include "util/util.h"
+#include "vmm/arch.h"
 
 struct vm;
 struct vcpu;
@@ -68,7 +71,7 @@ struct vm {
 	uint64_t t_start_ns, t_first_run_ns;
 	uint64_t cpu_before_run_ns;	/* process CPU time then */
 	uint64_t deadline_ns;		/* CLOCK_MONOTONIC, 0: none */
-	void *arch;			/* vm_arch private */
+	struct vm_arch *arch;		/* the arch's own state (vmm/arch.h) */
 	/*
 	 * Host placement (vmm/perf.c, vmm/budget.c): run on each vCPU thread
 	 * before its first KVM_RUN (nonzero stops the VM) and on the watchdog.
@@ -76,8 +79,6 @@ struct vm {
 	int (*vcpu_thread_hook)(struct vcpu *v, void *opaque);
 	void (*service_thread_hook)(void *opaque);
 	void *hook_opaque;
-	bool realtime_hint;		/* x86: KVM_HINTS_REALTIME in CPUID */
-	bool hlt_exits_disabled;	/* KVM_CAP_X86_DISABLE_EXITS HLT */
 	bool ram_hugetlb;		/* back RAM with 2 MiB hugetlb pages */
 	const uint64_t *ram_node_mask;	/* per guest node: host nodes, or NULL */
 	int ram_nr_nodes;
@@ -95,6 +96,42 @@ struct vcpu {
 	/* The thread's schedstat when it ended: on CPU, runnable waiting. */
 	uint64_t host_run_ns, host_wait_ns;
 };
+
+/*
+ * KVM ioctls, as in the KVM selftests: __kvm_ioctl() (/dev/kvm),
+ * __vm_ioctl() and __vcpu_ioctl() return the raw result, errno set, for
+ * callers that handle a failure; kvm_ioctl(), vm_ioctl() and vcpu_ioctl()
+ * die naming the ioctl and the VM or vCPU, for setup that cannot go on.
+ */
+#define __kvm_ioctl(vm, cmd, arg)	ioctl((vm)->kvm_fd, cmd, arg)
+#define __vm_ioctl(vm, cmd, arg)	ioctl((vm)->vm_fd, cmd, arg)
+#define __vcpu_ioctl(v, cmd, arg)	ioctl((v)->fd, cmd, arg)
+#define kvm_ioctl(vm, cmd, arg)						\
+({									\
+	int __r = __kvm_ioctl(vm, cmd, arg);				\
+									\
+	if (__r < 0)							\
+		kvm_ioctl_die(#cmd, "/dev/kvm", -1);			\
+	__r;								\
+})
+#define vm_ioctl(vm, cmd, arg)						\
+({									\
+	int __r = __vm_ioctl(vm, cmd, arg);				\
+									\
+	if (__r < 0)							\
+		kvm_ioctl_die(#cmd, "the VM", -1);			\
+	__r;								\
+})
+#define vcpu_ioctl(v, cmd, arg)						\
+({									\
+	int __r = __vcpu_ioctl(v, cmd, arg);				\
+									\
+	if (__r < 0)							\
+		kvm_ioctl_die(#cmd, "vCPU", (v)->id);			\
+	__r;								\
+})
+/* "KVM_SET_CPUID2 on vCPU 2: <errno>"; @id -1: @on alone. */
+void kvm_ioctl_die(const char *cmd, const char *on, int id) __noreturn;
 
 /* vm.c */
 struct vm *vm_create(void);
@@ -130,12 +167,5 @@ void vm_run(struct vm *vm, uint64_t deadline_ns);
 /* io.c */
 bool io_bus_dispatch(struct io_bus *bus, struct vcpu *vcpu, uint64_t addr,
 		     uint8_t *data, uint32_t len, bool is_write);
-
-/* vmm/<arch>/: */
-int vm_arch_init(struct vm *vm);
-int vcpu_arch_init(struct vcpu *vcpu);
-/* Returns false when the exit ends the vCPU's loop. */
-bool vcpu_arch_handle_exit(struct vcpu *vcpu);
-void vcpu_arch_dump(struct vcpu *vcpu, struct buf *out);
 
 #endif

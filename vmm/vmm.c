@@ -95,17 +95,11 @@ static void input_stop(struct input_fwd *in)
 /* Peak RSS of the process and how much of it is guest RAM (for bench). */
 static void vmm_measure_rss(struct vm *vm, struct vmm_outcome *out)
 {
-	struct buf b = {};
-	const char *p;
+	long long kib;
 	int i;
 
-	if (!read_file("/proc/self/status", &b)) {
-		buf_putc(&b, 0);
-		p = strstr((char *)b.data, "VmHWM:");
-		if (p)
-			out->peak_rss = strtoull(p + 6, NULL, 10) << 10;
-	}
-	buf_free(&b);
+	if (!read_proc_value("/proc/self/status", "VmHWM:", &kib))
+		out->peak_rss = kib << 10;
 	for (i = 0; i < vm->nr_regions; i++) {
 		struct mem_region *m = &vm->regions[i];
 		size_t pages = m->size >> 12, j;

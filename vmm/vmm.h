@@ -8,10 +8,10 @@
 
 #include <stdint.h>
 
+#include "harness/topology.h"
 #include "util/util.h"
 #include "vmm/hosttune.h"
 #include "vmm/stats_relay.h"
-#include "vmm/topology.h"
 #include "vmm/vm.h"
 
 struct vmm_config {
@@ -57,7 +57,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	    size_t errlen);
 void vmm_outcome_free(struct vmm_outcome *out);
 
-/* Arch: RAM, firmware tables, devices, kernel; called after the vCPUs exist. */
+/* What vm_arch_boot() loads: the kernel and initramfs files. */
 struct vmm_boot_files {
 	int kernel_fd, initrd_fd;	/* initrd_fd -1: none */
 	uint64_t kernel_size, initrd_size;
@@ -67,21 +67,5 @@ struct vmm_boot_files {
 
 /* Bytes of the kernel read up front: the whole real-mode setup fits. */
 #define VMM_KERNEL_HEAD (64 * 1024)
-int vm_arch_setup_memory(struct vm *vm, const struct topology *topo);
-int vm_arch_boot(struct vm *vm, const struct vmm_config *cfg,
-		 const struct vmm_boot_files *f, const char *cmdline,
-		 char *err, size_t errlen);
-/* Where virtio-mmio device @i sits and which GSI it interrupts. */
-uint64_t vm_arch_virtio_base(int i);
-uint32_t vm_arch_virtio_gsi(int i);
-/* KVM vCPU id (x86: the APIC ID) of vCPU @cpu. */
-uint32_t vm_arch_vcpu_id(const struct topology *t, uint32_t cpu);
-/* Arch defaults for the kernel command line (console, reboot method). */
-const char *vm_arch_cmdline(void);
-/* Arch serial ports; @out receives bytes. */
-struct serial;
-void vm_arch_serials(struct vm *vm, struct serial *com1, struct serial *com2,
-		     void (*out)(void *, const uint8_t *, size_t),
-		     void *com1_opaque, void *com2_opaque);
 
 #endif

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/topology.h"
+#include "harness/topology.h"
 
 #define APIC_XAPIC_MAX_ID 254	/* 0xff is the xAPIC broadcast ID */
 

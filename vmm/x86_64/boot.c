@@ -70,8 +70,7 @@ static int setup_bsp(struct vcpu *v, uint64_t entry)
 		.rip = entry, .rsi = X86_BOOT_PARAMS_GPA, .rflags = 2,
 	};
 
-	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
-		return -errno;
+	vcpu_ioctl(v, KVM_GET_SREGS, &sregs);
 	sregs.gdt.base = X86_GDT_GPA;
 	sregs.gdt.limit = 4 * 8 - 1;
 	seg(&sregs.cs, BOOT_CS, 0xb, true);
@@ -81,10 +80,8 @@ static int setup_bsp(struct vcpu *v, uint64_t entry)
 	sregs.cr3 = X86_PML4_GPA;
 	sregs.cr4 = 0x20;			/* PAE */
 	sregs.efer = 0x500;			/* LME | LMA */
-	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0)
-		return -errno;
-	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
-		return -errno;
+	vcpu_ioctl(v, KVM_SET_SREGS, &sregs);
+	vcpu_ioctl(v, KVM_SET_REGS, &regs);
 	return 0;
 }
 

@@ -65,12 +65,12 @@ static int setup_cpuid(struct vcpu *v)
 	int r = 0;
 
 	memcpy(c, arch->cpuid, sz);
-	set_cpuid_bits(c, v->vm->realtime_hint,
+	set_cpuid_bits(c, arch->realtime_hint,
 		       vm_check_cap(v->vm, KVM_CAP_TSC_DEADLINE_TIMER));
 	/* APIC IDs, cache sharing and 0xB/0x1F levels of the topology. */
 	r = cpuid_topo_apply(&c, arch->topo, v->id);
-	if (!r && ioctl(v->fd, KVM_SET_CPUID2, c) < 0)
-		r = -errno;
+	if (!r)
+		vcpu_ioctl(v, KVM_SET_CPUID2, c);
 	free(c);
 	return r;
 }
@@ -86,14 +86,15 @@ static int setup_msrs(struct vcpu *v)
 			  .data = MISC_ENABLE_FAST_STRING },
 	};
 
-	return ioctl(v->fd, KVM_SET_MSRS, &m) == 1 ? 0 : -EIO;
+	return vcpu_ioctl(v, KVM_SET_MSRS, &m) == 1 ? 0 : -EIO;
 }
 
 static int setup_fpu(struct vcpu *v)
 {
 	struct kvm_fpu fpu = { .fcw = 0x37f, .mxcsr = 0x1f80 };
 
-	return ioctl(v->fd, KVM_SET_FPU, &fpu) < 0 ? -errno : 0;
+	vcpu_ioctl(v, KVM_SET_FPU, &fpu);
+	return 0;
 }
 
 static void lvt_set_mode(struct kvm_lapic_state *l, int reg, uint32_t mode)
@@ -108,11 +109,11 @@ static int setup_lapic(struct vcpu *v)
 {
 	struct kvm_lapic_state l;
 
-	if (ioctl(v->fd, KVM_GET_LAPIC, &l) < 0)
-		return -errno;
+	vcpu_ioctl(v, KVM_GET_LAPIC, &l);
 	lvt_set_mode(&l, APIC_LVT0, APIC_MODE_EXTINT);
 	lvt_set_mode(&l, APIC_LVT1, APIC_MODE_NMI);
-	return ioctl(v->fd, KVM_SET_LAPIC, &l) < 0 ? -errno : 0;
+	vcpu_ioctl(v, KVM_SET_LAPIC, &l);
+	return 0;
 }
 
 int vcpu_arch_init(struct vcpu *v)
@@ -150,8 +151,8 @@ void vcpu_arch_dump(struct vcpu *v, struct buf *out)
 	struct kvm_regs r;
 	struct kvm_sregs s;
 
-	if (ioctl(v->fd, KVM_GET_REGS, &r) < 0 ||
-	    ioctl(v->fd, KVM_GET_SREGS, &s) < 0) {
+	if (__vcpu_ioctl(v, KVM_GET_REGS, &r) < 0 ||
+	    __vcpu_ioctl(v, KVM_GET_SREGS, &s) < 0) {
 		buf_printf(out, "  (registers unavailable: %s)", strerror(errno));
 		return;
 	}
@@ -183,7 +184,7 @@ int vcpu_arch_guest_steal(struct vcpu *v, uint64_t *ns)
 	uint64_t gpa;
 	void *st;
 
-	if (ioctl(v->fd, KVM_GET_MSRS, &m) != 1)
+	if (__vcpu_ioctl(v, KVM_GET_MSRS, &m) != 1)
 		return -EIO;
 	if (!(m.e[0].data & KVM_MSR_ENABLED))
 		return -ENOENT;

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 
-#include "vmm/topology.h"
+#include "harness/topology.h"
 
 enum cpuid_vendor {
 	CPUID_VENDOR_INTEL,	/* GenuineIntel and anything not AMD-like */

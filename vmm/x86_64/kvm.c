@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "vmm/perf.h"
 #include "vmm/vm.h"
 #include "vmm/x86_64/x86.h"
 
@@ -15,7 +14,7 @@
 #define TSS_GPA			0xfffbd000ULL
 #define IDENTITY_MAP_GPA	0xfffbc000ULL
 
-static struct kvm_cpuid2 *get_supported_cpuid(int kvm_fd)
+static struct kvm_cpuid2 *get_supported_cpuid(struct vm *vm)
 {
 	int nent = 128;
 
@@ -24,11 +23,11 @@ static struct kvm_cpuid2 *get_supported_cpuid(int kvm_fd)
 					       nent * sizeof(c->entries[0]));
 
 		c->nent = nent;
-		if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
+		if (__kvm_ioctl(vm, KVM_GET_SUPPORTED_CPUID, c) == 0)
 			return c;
 		free(c);
 		if (errno != E2BIG)
-			die_perror("KVM_GET_SUPPORTED_CPUID");
+			kvm_ioctl_die("KVM_GET_SUPPORTED_CPUID", "/dev/kvm", -1);
 		nent *= 2;
 	}
 }
@@ -48,16 +47,11 @@ int vm_arch_init(struct vm *vm)
 	VM_REQUIRE_CAP(vm, KVM_CAP_IRQFD);
 	VM_REQUIRE_CAP(vm, KVM_CAP_IOEVENTFD);
 	VM_REQUIRE_CAP(vm, KVM_CAP_IMMEDIATE_EXIT);
-	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, TSS_GPA) < 0)
-		die_perror("KVM_SET_TSS_ADDR");
-	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR,
-		  &(uint64_t){ IDENTITY_MAP_GPA }) < 0)
-		die_perror("KVM_SET_IDENTITY_MAP_ADDR");
-	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP) < 0)
-		die_perror("KVM_CREATE_IRQCHIP");
-	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
-		die_perror("KVM_CREATE_PIT2");
-	arch->cpuid = get_supported_cpuid(vm->kvm_fd);
+	vm_ioctl(vm, KVM_SET_TSS_ADDR, TSS_GPA);
+	vm_ioctl(vm, KVM_SET_IDENTITY_MAP_ADDR, &(uint64_t){ IDENTITY_MAP_GPA });
+	vm_ioctl(vm, KVM_CREATE_IRQCHIP, 0);
+	vm_ioctl(vm, KVM_CREATE_PIT2, &pit);
+	arch->cpuid = get_supported_cpuid(vm);
 	x86_legacy_ports_init(vm);
 	return 0;
 }
@@ -80,13 +74,18 @@ int vm_arch_perf_exits(struct vm *vm, char *note, size_t len)
 		return 0;
 	}
 	cap.args[0] = want;
-	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+	if (__vm_ioctl(vm, KVM_ENABLE_CAP, &cap) < 0)
 		return -errno;
-	vm->hlt_exits_disabled = want & KVM_X86_DISABLE_EXITS_HLT;
-	vm->realtime_hint = true;
+	vm->arch->hlt_exits_disabled = want & KVM_X86_DISABLE_EXITS_HLT;
+	vm->arch->realtime_hint = true;
 	snprintf(note, len, "exits disabled: PAUSE%s%s",
-		 vm->hlt_exits_disabled ? " HLT" : "",
-		 vm->hlt_exits_disabled ? "" :
+		 vm->arch->hlt_exits_disabled ? " HLT" : "",
+		 vm->arch->hlt_exits_disabled ? "" :
 		 " (HLT refused by the host: SMT-RSB mitigation)");
 	return want;
+}
+
+bool vm_arch_halt_observable(struct vm *vm)
+{
+	return !vm->arch->hlt_exits_disabled;
 }

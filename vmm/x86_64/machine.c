@@ -4,11 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vmm/x86_64/apic.h"
-
 #include "acpi/acpi.h"
 #include "vmm/serial.h"
 #include "vmm/vmm.h"
+#include "vmm/x86_64/apic.h"
 #include "vmm/x86_64/x86.h"
 
 #define MAX_RAM_RANGES 32
@@ -43,7 +42,7 @@ int vm_arch_setup_memory(struct vm *vm, const struct topology *topo)
 		if (err)
 			return err;
 	}
-	((struct vm_arch *)vm->arch)->topo = topo;
+	vm->arch->topo = topo;
 	return 0;
 }
 
@@ -65,6 +64,29 @@ uint32_t vm_arch_vcpu_id(const struct topology *t, uint32_t cpu)
 	return apic_id(t, cpu);
 }
 
+const char *vm_arch_vcpu_id_name(void)
+{
+	return "apic_id";
+}
+
+const char *vm_arch_topo_note(const struct topology *t)
+{
+	return apic_needs_x2apic(t) ? ", x2APIC" : "";
+}
+
+const char *vm_arch_kernel_default(void)
+{
+	return "arch/x86/boot/bzImage";
+}
+
+int vm_arch_check_kernel(const uint8_t *head, size_t head_len, uint64_t size,
+			 char *err, size_t errlen)
+{
+	struct bzimage bz;
+
+	return bzimage_parse(head, size, &bz, err, errlen);
+}
+
 void vm_arch_serials(struct vm *vm, struct serial *com1, struct serial *com2,
 		     void (*out)(void *, const uint8_t *, size_t),
 		     void *com1_opaque, void *com2_opaque)
@@ -83,8 +105,10 @@ static int build_firmware_tables(struct vm *vm, const struct topology *t,
 				 uint64_t *rsdp, char *err, size_t errlen)
 {
 	struct acpi_mem_range mem[VM_MAX_REGIONS];
+	uint32_t ids[TOPO_MAX_CPUS];
 	struct acpi_config cfg = {
-		.topo = t, .mem = mem, .nr_mem = vm->nr_regions,
+		.topo = t, .apic_ids = ids, .ioapic_id = apic_ioapic_id(t),
+		.mem = mem, .nr_mem = vm->nr_regions,
 		.pm1a_evt_port = X86_PM1A_EVT_PORT,
 		.pm1a_cnt_port = X86_PM1A_CNT_PORT,
 	};
@@ -94,6 +118,8 @@ static int build_firmware_tables(struct vm *vm, const struct topology *t,
 	ssize_t n;
 	int i;
 
+	for (i = 0; i < (int)topology_nr_cpus(t); i++)
+		ids[i] = apic_id(t, i);
 	for (i = 0; i < vm->nr_regions; i++)
 		mem[i] = (struct acpi_mem_range){ vm->regions[i].gpa,
 						  vm->regions[i].size,
@@ -109,7 +135,7 @@ static int build_firmware_tables(struct vm *vm, const struct topology *t,
 		return n;
 	}
 	/* Only for acpi=off kernels; x2APIC-sized topologies have none. */
-	n = mptable_build(t, mp, X86_MPTABLE_GPA, mp_size);
+	n = mptable_build(&cfg, mp, X86_MPTABLE_GPA, mp_size);
 	if (n < 0 && n != -E2BIG) {
 		snprintf(err, errlen, "MP table: %s", strerror(-n));
 		return n;

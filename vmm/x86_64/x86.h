@@ -2,6 +2,7 @@
 #ifndef KTSTR_VMM_X86_64_X86_H
 #define KTSTR_VMM_X86_64_X86_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,8 @@ struct x86_boot {
 struct vm_arch {
 	struct kvm_cpuid2 *cpuid;	/* KVM_GET_SUPPORTED_CPUID */
 	const struct topology *topo;
+	bool realtime_hint;		/* KVM_HINTS_REALTIME in CPUID */
+	bool hlt_exits_disabled;	/* KVM_CAP_X86_DISABLE_EXITS HLT */
 };
 
 int x86_boot_linux(struct vm *vm, const struct x86_boot *b, char *err,

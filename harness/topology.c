@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The declared machine: parse "2n4l4c2t", validate, and map vCPU numbers to
- * (node, llc, core, thread). See vmm/topology.h for the numbering.
+ * (node, llc, core, thread). See harness/topology.h for the numbering.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/topology.h"
 #include "util/util.h"
-#include "vmm/topology.h"
 
 #define TOPO_MAX_COUNT 255	/* any single count; keeps APIC fields small */
 

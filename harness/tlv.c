@@ -10,7 +10,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "virtio/tlv.h"
+#include "harness/tlv.h"
 
 static const char *const type_names[TLV_TYPE_END] = {
 	[TLV_SCENARIO_START]	 = "SCENARIO_START",

@@ -9,8 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "scenarios/channel.h"
-#include "scenarios/test.h"
+#include "harness/channel.h"
+#include "harness/test.h"
 
 #define PORTS_DIR "/sys/class/virtio-ports"
 #define VIRTIO_DEVICES_DIR "/sys/bus/virtio/devices"

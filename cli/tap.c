@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* kselftest TAP 13: version, plan, ok/not ok lines, directives, totals. */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "scenarios/tap.h"
+#include "cli/tap.h"
 
 void tap_header(struct tap *t, FILE *out, int plan)
 {
@@ -82,13 +83,14 @@ void tap_result(struct tap *t, const char *name, enum ktstr_verdict v,
 
 void tap_diag(struct tap *t, const char *fmt, ...)
 {
-	char line[4096];
 	va_list ap;
+	char *line;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	line = xvasprintf(fmt, ap);
 	va_end(ap);
 	print_commented(t->out, line);
+	free(line);
 	fflush(t->out);
 }
 

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* kselftest TAP 13 output and totals. */
-#ifndef KTSTR_SCENARIOS_TAP_H
-#define KTSTR_SCENARIOS_TAP_H
+#ifndef KTSTR_CLI_TAP_H
+#define KTSTR_CLI_TAP_H
 
 #include <stdio.h>
 
-#include "scenarios/test.h"
+#include "harness/test.h"
 
 struct tap {
 	FILE *out;

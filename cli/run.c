@@ -13,32 +13,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "scenarios/channel.h"
-#include "scenarios/perf_tests.h"
-#include "scenarios/runner.h"
-#include "scenarios/tap.h"
-#include "scenarios/verdict.h"
+#include "cli/run.h"
+#include "cli/tap.h"
+#include "cli/verdict.h"
+#include "harness/channel.h"
+#include "harness/stats_proto.h"
 #include "util/json.h"
-#include "util/stats_proto.h"
 #include "vmm/initramfs.h"
 #include "vmm/perf.h"
 #include "vmm/vmm.h"
 
 #define DEFAULT_TIMEOUT_MS	60000
 #define CONSOLE_TAIL_LINES	30
-#define GUEST_SCHEDULER		"/scheduler"
 #define WATCHDOG_MARGIN_NS	(2ULL * 1000000000)
 
-/* Newest bzImage under the cache's kernels/ (scripts/kernel.sh build). */
+/*
+ * Newest kernel image (the arch's, e.g. bzImage) under the cache's
+ * kernels/ (scripts/kernel.sh build).
+ */
 static char *cached_kernel(void)
 {
+	const char *image = strrchr(vm_arch_kernel_default(), '/') + 1;
 	char *dir = xasprintf("%s/kernels", ktstr_cache_dir()), *best = NULL;
 	time_t best_t = 0;
 	struct dirent *d;
 	DIR *dp = opendir(dir);
 
 	while (dp && (d = readdir(dp))) {
-		char *p = xasprintf("%s/%s/bzImage", dir, d->d_name);
+		char *p = xasprintf("%s/%s/%s", dir, d->d_name, image);
 		struct stat st;
 
 		if (d->d_name[0] != '.' && !stat(p, &st) && st.st_mtime >= best_t) {
@@ -65,12 +67,12 @@ const char *kernel_default(void)
 		return k;
 	if (getenv("KTSTR_KERNEL") && *getenv("KTSTR_KERNEL"))
 		return k = xstrdup(getenv("KTSTR_KERNEL"));
-	/* In a kernel tree: tools/testing/ktstr/ktstr -> arch/x86/boot. */
+	/* In a kernel tree: tools/testing/ktstr/ktstr -> the arch's image. */
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
 		exe[n] = '\0';
 		*strrchr(exe, '/') = '\0';
-		k = xasprintf("%s/../../../arch/x86/boot/bzImage", exe);
+		k = xasprintf("%s/../../../%s", exe, vm_arch_kernel_default());
 		if (!access(k, R_OK))
 			return k;
 		free(k);
@@ -139,18 +141,9 @@ static const char *ext_scheduler(const struct ktstr_test *t,
 
 static int nr_threads(void)
 {
-	struct buf b = {};
-	const char *p;
-	int n = -1;
+	long long n;
 
-	if (!read_file("/proc/self/status", &b)) {
-		buf_putc(&b, 0);
-		p = strstr((char *)b.data, "Threads:");
-		if (p)
-			n = atoi(p + 8);
-	}
-	buf_free(&b);
-	return n;
+	return read_proc_value("/proc/self/status", "Threads:", &n) ? -1 : n;
 }
 
 /* The last @lines lines of @b, for the TAP diagnostics of a failure. */
@@ -233,10 +226,22 @@ static void perf_refused(const struct ktstr_test *t,
 	buf_putc(&tr->diag, 0);
 }
 
-/* Host-side checks of the run itself: budget enforcement, test hooks. */
-static void host_checks(const struct ktstr_test *t,
-			const struct vmm_outcome *out, struct test_run *tr)
+/*
+ * Host-side checks of the run itself (watchdog, budget enforcement), then
+ * the test's own host_check, in that order: the first failure names it.
+ */
+static void host_checks(const struct ktstr_test *t, const struct ktstr_run *run,
+			const struct vmm_outcome *out, uint32_t timeout_ms,
+			struct test_run *tr)
 {
+	/* The watchdog must stop a hung guest at its deadline, not later. */
+	if (out->exit_kind == VM_EXIT_TIMEOUT &&
+	    out->run_ns > timeout_ms * 1000000ULL + WATCHDOG_MARGIN_NS) {
+		tr->verdict = KTSTR_FAIL;
+		snprintf(tr->msg, sizeof(tr->msg),
+			 "watchdog stopped the guest %.1f s after its first KVM_RUN, deadline %.1f s",
+			 out->run_ns / 1e9, timeout_ms / 1e3);
+	}
 	if (tr->verdict != KTSTR_PASS)
 		return;
 	if (out->tune.budget_failed) {
@@ -246,7 +251,8 @@ static void host_checks(const struct ktstr_test *t,
 			 out->tune.cpu_budget);
 		return;
 	}
-	tr->verdict = perf_outcome_check(t, out, tr->msg, sizeof(tr->msg));
+	if (t->host_check && t->expect == KTSTR_EXPECT_PASS)
+		tr->verdict = t->host_check(run, tr->msg, sizeof(tr->msg));
 }
 
 /*
@@ -319,6 +325,7 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	struct vmm_outcome out;
 	struct guest_result gr;
 	struct run_outcome ro;
+	struct ktstr_run run;
 	char err[512];
 	uint64_t t0 = now_ns();
 	int threads = nr_threads();
@@ -362,25 +369,13 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	}
 	if (chan_err[0])
 		ro.channel_error = chan_err;
+	run = (struct ktstr_run){ .log = &log, .stats = &out.stats,
+				  .tune = &out.tune };
 	tr->verdict = evaluate_run(t, &ro, &gr, tr->msg, sizeof(tr->msg));
 	if (t->no_skip_mode)	/* it booted: no refusal to prove */
-		tr->verdict = perf_no_skip_booted(t, &out, &ro, tr->msg,
+		tr->verdict = perf_no_skip_booted(t, &run, &ro, tr->msg,
 						  sizeof(tr->msg));
-	if (tr->verdict == KTSTR_PASS && t->host_check &&
-	    t->expect == KTSTR_EXPECT_PASS)
-		tr->verdict = t->host_check(&log, tr->msg, sizeof(tr->msg));
-	if (tr->verdict == KTSTR_PASS && t->stats_check &&
-	    t->expect == KTSTR_EXPECT_PASS)
-		tr->verdict = t->stats_check(&out.stats, tr->msg, sizeof(tr->msg));
-	/* The watchdog must stop a hung guest at its deadline, not later. */
-	if (out.exit_kind == VM_EXIT_TIMEOUT &&
-	    out.run_ns > cfg.timeout_ms * 1000000ULL + WATCHDOG_MARGIN_NS) {
-		tr->verdict = KTSTR_FAIL;
-		snprintf(tr->msg, sizeof(tr->msg),
-			 "watchdog stopped the guest %.1f s after its first KVM_RUN, deadline %.1f s",
-			 out.run_ns / 1e9, cfg.timeout_ms / 1e3);
-	}
-	host_checks(t, &out, tr);
+	host_checks(t, &run, &out, cfg.timeout_ms, tr);
 	if (threads > 0 && nr_threads() != threads) {
 		tr->verdict = KTSTR_FAIL;
 		snprintf(tr->msg, sizeof(tr->msg), "VMM left %d thread(s) behind",
@@ -425,16 +420,11 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 
 static void json_string(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
+	struct buf b = {};
+
+	json_put_string(&b, s);
+	fwrite(b.data, 1, b.len, f);
+	buf_free(&b);
 }
 
 static void json_result(FILE *f, bool first, const struct ktstr_test *t,

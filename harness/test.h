@@ -13,14 +13,14 @@
  *	KTSTR_TEST(steady, .category = "sched", .topology = "1n2l4c2t",
  *		   .duration_ms = 5000);
  */
-#ifndef KTSTR_SCENARIOS_TEST_H
-#define KTSTR_SCENARIOS_TEST_H
+#ifndef KTSTR_HARNESS_TEST_H
+#define KTSTR_HARNESS_TEST_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "harness/topology.h"
 #include "util/util.h"
-#include "vmm/topology.h"
 
 enum ktstr_verdict {
 	KTSTR_PASS,
@@ -56,6 +56,27 @@ struct ktstr_thresholds {
 struct ktstr_ctx;
 struct channel_log;
 struct stats_relay_outcome;
+struct tune_outcome;
+
+/*
+ * What the host saw of one run, given to a test's host_check: the data
+ * channel's frames (harness/channel.h), the scheduler stats samples
+ * (vmm/stats_relay.h) and the host tuning outcome (vmm/hosttune.h).
+ */
+struct ktstr_run {
+	const struct channel_log *log;
+	const struct stats_relay_outcome *stats;
+	const struct tune_outcome *tune;
+};
+
+/*
+ * On the guest kernel command line of a performance-mode test run with
+ * performance mode forced off (--no-perf-mode, KTSTR_NO_PERF_MODE=1).
+ */
+#define PERF_OFF_CMDLINE "ktstr.perf_mode=off"
+
+/* Where the host packs an external scheduler binary in the initramfs. */
+#define GUEST_SCHEDULER "/scheduler"
 
 struct ktstr_test {
 	const char *name;
@@ -75,7 +96,7 @@ struct ktstr_test {
 	/*
 	 * A performance mode refusal FAILs, as under KTSTR_NO_SKIP_MODE=1
 	 * (then checked against expect/expect_msg); a run that booted
-	 * had no refusal to prove and SKIPs (scenarios/perf_tests.c).
+	 * had no refusal to prove and SKIPs (cli/verdict.h).
 	 */
 	bool no_skip_mode;
 	uint32_t cpu_budget;
@@ -86,19 +107,17 @@ struct ktstr_test {
 	bool no_virtio;			/* no virtio-console: COM2 only */
 	int (*run)(struct ktstr_ctx *ctx);	/* guest body */
 	/*
-	 * Host side, after a run the guest passed: checks the data channel's
-	 * frames; returns KTSTR_PASS, or KTSTR_FAIL with @msg set.
-	 */
-	int (*host_check)(const struct channel_log *log, char *msg, size_t len);
-	/*
 	 * Scheduler stats: the host queries the guest's scheduler (through
 	 * the relay on virtio-console port 2, vmm/stats_relay.h) every
-	 * stats_interval_ms; stats_check judges the samples after a run the
-	 * guest passed, like host_check.
+	 * stats_interval_ms; the samples reach host_check.
 	 */
 	uint32_t stats_interval_ms;
-	int (*stats_check)(const struct stats_relay_outcome *st, char *msg,
-			   size_t len);
+	/*
+	 * Host side, after a run the guest passed (a no_skip_mode run that
+	 * booted: passed on its own merits): judges what the host saw of it;
+	 * returns KTSTR_PASS, or KTSTR_FAIL with @msg set.
+	 */
+	int (*host_check)(const struct ktstr_run *run, char *msg, size_t len);
 	struct ktstr_test *next;
 };
 
@@ -123,6 +142,13 @@ int ktstr_skip(struct ktstr_ctx *ctx, const char *fmt, ...) __printf(2, 3);
 void ktstr_diag(struct ktstr_ctx *ctx, const char *fmt, ...) __printf(2, 3);
 
 const char *ktstr_verdict_name(enum ktstr_verdict v);
+
+/*
+ * The built-in schedulers a .scheduler may name ("fifo", "llc", "fail";
+ * sched/ loads them in the guest): the ops name each registers with
+ * sched_ext ("ktstr_fifo"), or NULL for any other name.
+ */
+const char *scx_builtin_ops(const char *name);
 
 /*
  * The topology a run of @t declares: @spec (NULL: the test's own), its

@@ -9,8 +9,8 @@
  * 0..n-1, node 1 the next n, ...). Memory-only nodes (llcs == 0) come after
  * the CPU-bearing ones only if declared so; any order is accepted.
  */
-#ifndef KTSTR_VMM_TOPOLOGY_H
-#define KTSTR_VMM_TOPOLOGY_H
+#ifndef KTSTR_HARNESS_TOPOLOGY_H
+#define KTSTR_HARNESS_TOPOLOGY_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -6,8 +6,8 @@
  *   u32 magic (TLV_MAGIC), u16 type, u16 flags (0), u32 length,
  *   length bytes of payload, u32 CRC32 (zlib) over header + payload.
  */
-#ifndef KTSTR_VIRTIO_TLV_H
-#define KTSTR_VIRTIO_TLV_H
+#ifndef KTSTR_HARNESS_TLV_H
+#define KTSTR_HARNESS_TLV_H
 
 #include <stdint.h>
 #include <stddef.h>

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "scenarios/test.h"
+#include "harness/test.h"
 
 static struct ktstr_test *tests;
 static int nr_tests;
@@ -51,11 +51,8 @@ struct ktstr_test *ktstr_test_find(const char *name)
 
 static void vbuf_set(struct buf *b, const char *fmt, va_list ap)
 {
-	char line[2048];
-
-	vsnprintf(line, sizeof(line), fmt, ap);
 	b->len = 0;
-	buf_put(b, line, strlen(line));
+	buf_vprintf(b, fmt, ap);
 }
 
 int ktstr_fail(struct ktstr_ctx *ctx, const char *fmt, ...)
@@ -80,13 +77,11 @@ int ktstr_skip(struct ktstr_ctx *ctx, const char *fmt, ...)
 
 void ktstr_diag(struct ktstr_ctx *ctx, const char *fmt, ...)
 {
-	char line[2048];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	buf_vprintf(&ctx->diag, fmt, ap);
 	va_end(ap);
-	buf_put(&ctx->diag, line, strlen(line));
 	buf_putc(&ctx->diag, '\n');
 }
 
@@ -95,6 +90,24 @@ static const char *const verdict_names[] = {
 	[KTSTR_TIMEOUT] = "TIMEOUT", [KTSTR_XFAIL] = "XFAIL",
 	[KTSTR_XPASS] = "XPASS", [KTSTR_ERROR] = "ERROR",
 };
+
+static const struct {
+	const char *name, *ops;
+} builtin_scheds[] = {
+	{ "fifo", "ktstr_fifo" },
+	{ "llc", "ktstr_llc" },
+	{ "fail", "ktstr_fail" },
+};
+
+const char *scx_builtin_ops(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name && i < ARRAY_SIZE(builtin_scheds); i++)
+		if (!strcmp(name, builtin_scheds[i].name))
+			return builtin_scheds[i].ops;
+	return NULL;
+}
 
 #define DEFAULT_MEMORY_MB 256
 

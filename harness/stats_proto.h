@@ -15,8 +15,8 @@
  * Every line is untrusted: helpers bound their input and never need it to
  * be valid JSON beyond what they look at.
  */
-#ifndef KTSTR_UTIL_STATS_PROTO_H
-#define KTSTR_UTIL_STATS_PROTO_H
+#ifndef KTSTR_HARNESS_STATS_PROTO_H
+#define KTSTR_HARNESS_STATS_PROTO_H
 
 #include <stddef.h>
 
@@ -26,9 +26,6 @@
 #define STATS_REQ_DFL		"{\"req\":\"stats\",\"args\":{}}"
 #define STATS_LINE_MAX		(1024 * 1024)	/* longest line accepted */
 #define STATS_TIMEOUT_MS	5000
-
-/* @s as a JSON string, quotes included, control bytes escaped. */
-void json_put_string(struct buf *b, const char *s);
 
 /*
  * The member at dotted @path ("req", "args.resp.dispatched") of the JSON

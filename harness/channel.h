@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The guest->host data channel: TLV frames (virtio/tlv.h) on the
+ * The guest->host data channel: TLV frames (harness/tlv.h) on the
  * virtio-console port named "ktstr.data". The guest sends; the host decodes
  * the whole stream after the run and keeps every frame in order.
  */
-#ifndef KTSTR_SCENARIOS_CHANNEL_H
-#define KTSTR_SCENARIOS_CHANNEL_H
+#ifndef KTSTR_HARNESS_CHANNEL_H
+#define KTSTR_HARNESS_CHANNEL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "virtio/tlv.h"
+#include "harness/tlv.h"
 
 struct ktstr_ctx;
 

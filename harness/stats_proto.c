@@ -11,25 +11,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "util/stats_proto.h"
-
-void json_put_string(struct buf *b, const char *s)
-{
-	buf_putc(b, '"');
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			buf_printf(b, "\\%c", c);
-		else if (c == '\n')
-			buf_printf(b, "\\n");
-		else if (c < 0x20 || c == 0x7f)
-			buf_printf(b, "\\u%04x", c);
-		else
-			buf_putc(b, c);
-	}
-	buf_putc(b, '"');
-}
+#include "harness/stats_proto.h"
+#include "util/json.h"
 
 static const char *skip_ws(const char *p)
 {
@@ -216,14 +199,15 @@ void stats_request(struct buf *b, const char *req)
 
 void stats_error_resp(struct buf *b, int err, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
+	char *msg;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	buf_printf(b, "{\"errno\":%d,\"args\":{\"resp\":", err);
 	json_put_string(b, msg);
+	free(msg);
 	buf_printf(b, "}}\n");
 }
 

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Host side of a test run: one VM per test, verdicts as TAP. */
-#ifndef KTSTR_SCENARIOS_RUNNER_H
-#define KTSTR_SCENARIOS_RUNNER_H
+#ifndef KTSTR_CLI_RUN_H
+#define KTSTR_CLI_RUN_H
 
 #include <stdbool.h>
 
-#include "scenarios/test.h"
+#include "harness/test.h"
 
 struct run_options {
 	const char *kernel;
