@@ -21,6 +21,9 @@ ksft=$kdir/tools/testing/selftests
 	exit 4
 }
 
+# The installed suite runs its own binary and scripts, not the ones that
+# 'make run_tests' exported for the tree's.
+unset KTSTR
 T=$(mktemp -d "${TMPDIR:-/tmp}/ktstr-ksft.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 root=$T/kselftest
