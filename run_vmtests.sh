@@ -323,7 +323,7 @@ run_here() {
 # ---- The suite in emulated KVM hosts.
 # An emulated host counts as wedged when its heartbeat (run_here: a counter
 # rewritten every 2 s at SCHED_FIFO 99) has not changed for
-# KTSTR_EMU_HEARTBEAT (40 s) of our own clock: the whole host stopped, as a
+# KTSTR_EMU_HEARTBEAT (90 s) of our own clock: the whole host stopped, as a
 # wedge does.
 # Independently, a test must give a result within its own bounds (its
 # watchdog, or the host check's timeouts) plus KTSTR_EMU_SLACK (150 s) for
@@ -331,7 +331,7 @@ run_here() {
 # (two tries of 120 s) or of the previous result.
 EMU_IDLE=300
 EMU_SLACK=${KTSTR_EMU_SLACK:-150}
-EMU_HEARTBEAT=${KTSTR_EMU_HEARTBEAT:-40}
+EMU_HEARTBEAT=${KTSTR_EMU_HEARTBEAT:-90}
 [[ $EMU_SLACK =~ ^-?[0-9]+$ ]] || { echo "run_vmtests.sh: bad KTSTR_EMU_SLACK '$EMU_SLACK'" >&2; exit $ksft_fail; }
 [[ $EMU_HEARTBEAT =~ ^[1-9][0-9]*$ ]] || { echo "run_vmtests.sh: bad KTSTR_EMU_HEARTBEAT '$EMU_HEARTBEAT'" >&2; exit $ksft_fail; }
 test_limit() {
