@@ -98,7 +98,7 @@ TEST_SRCS := $(filter-out $(TEST_SRCS_x86_64),$(wildcard tests/*_test.c)) \
 TEST_PROGS := $(patsubst %.c,$(OUTPUT)/%,$(TEST_SRCS))
 TEST_CFLAGS := -isystem $(KDIR)/tools/testing/selftests
 # Host-only tests in shell (kselftest's ktap_helpers.sh from KDIR).
-TEST_SCRIPTS := tests/run_vmtests_test.sh
+TEST_SCRIPTS := tests/run_vmtests_test.sh tests/kselftest_install_test.sh
 
 PROG := $(OUTPUT)/ktstr
 # The raw-KVM smoke test runs x86 real-mode code.
@@ -347,10 +347,10 @@ kernel:
 	+$(Q)KDIR=$(KDIR) ARCH=$(ARCH) scripts/kernel.sh build
 
 unit_tests: all
-	$(Q)KDIR=$(KDIR) scripts/run_tests.sh --unit-only $(TEST_PROGS) $(TEST_SCRIPTS)
+	$(Q)KDIR=$(KDIR) OUTPUT=$(OUTPUT) KTSTR_UNIT_ONLY=1 scripts/run_tests.sh --unit-only $(TEST_PROGS) $(TEST_SCRIPTS)
 
 run_tests: all
-	$(Q)KDIR=$(KDIR) O=$(O) KTSTR=$(PROG) scripts/run_tests.sh $(TEST_PROGS) $(TEST_SCRIPTS)
+	$(Q)KDIR=$(KDIR) O=$(O) OUTPUT=$(OUTPUT) KTSTR=$(PROG) scripts/run_tests.sh $(TEST_PROGS) $(TEST_SCRIPTS)
 
 bench: all
 	$(Q)KDIR=$(KDIR) KTSTR=$(PROG) bench/boot.sh
@@ -360,7 +360,7 @@ install: all
 	$(call msg,INSTALL,$(INSTALL_PATH))
 	$(Q)mkdir -p $(INSTALL_PATH)/tests $(INSTALL_PATH)/scripts
 	$(Q)install -m 0755 $(PROG) run_vmtests.sh $(INSTALL_PATH)/
-	$(Q)install -m 0644 config $(INSTALL_PATH)/
+	$(Q)install -m 0644 config config.$(ARCH) settings $(INSTALL_PATH)/
 	$(Q)install -m 0755 $(TEST_PROGS) $(TEST_SCRIPTS) $(VM_SMOKE) $(INSTALL_PATH)/tests/
 	$(if $(wildcard $(SCX_SIMPLE)),$(Q)install -m 0755 $(SCX_SIMPLE) $(INSTALL_PATH)/)
 	$(Q)cp -a scripts/. $(INSTALL_PATH)/scripts/

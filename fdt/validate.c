@@ -8,40 +8,26 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "fdt/internal.h"
-
-static int __printf(3, 4)
-bad(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 static int check_cpus(const struct fdt_machine *m, char *err, size_t errlen)
 {
 	uint32_t nr = topology_nr_cpus(m->topo), i, j;
 
 	if (m->nr_cpus != nr)
-		return bad(err, errlen, "nr_cpus=%u but the topology has %u vCPUs",
+		return err_inval(err, errlen, "nr_cpus=%u but the topology has %u vCPUs",
 			   m->nr_cpus, nr);
 	if (!m->mpidr)
-		return bad(err, errlen, "no MPIDR array for %u vCPUs", nr);
+		return err_inval(err, errlen, "no MPIDR array for %u vCPUs", nr);
 	for (i = 0; i < nr; i++) {
 		uint64_t id = m->mpidr[i] & FDT_MPIDR_HWID_MASK;
 
 		/* O(n^2) over at most TOPO_MAX_CPUS, once per VM. */
 		for (j = 0; j < i; j++)
 			if ((m->mpidr[j] & FDT_MPIDR_HWID_MASK) == id)
-				return bad(err, errlen,
+				return err_inval(err, errlen,
 					   "vCPU %u MPIDR 0x%" PRIx64 ": same affinity as vCPU %u",
 					   i, m->mpidr[i], j);
 	}
@@ -61,18 +47,18 @@ static int check_ranges(const struct fdt_machine *m, char *err, size_t errlen)
 		const struct fdt_mem_range *r = &m->mem[i];
 
 		if (r->node >= m->topo->numa_nodes)
-			return bad(err, errlen,
+			return err_inval(err, errlen,
 				   "memory range 0x%" PRIx64
 				   ": node %u but the topology has %u nodes",
 				   r->base, r->node, m->topo->numa_nodes);
 		if (!r->size || r->base + r->size < r->base)
-			return bad(err, errlen,
+			return err_inval(err, errlen,
 				   "memory range 0x%" PRIx64 " size 0x%" PRIx64 ": empty or wraps",
 				   r->base, r->size);
 		for (j = 0; j < i; j++)
 			if (overlaps(r->base, r->size, m->mem[j].base,
 				     m->mem[j].size))
-				return bad(err, errlen,
+				return err_inval(err, errlen,
 					   "memory ranges 0x%" PRIx64 " and 0x%" PRIx64 " overlap",
 					   m->mem[j].base, r->base);
 	}
@@ -95,7 +81,7 @@ static int check_memory(const struct fdt_machine *m, char *err, size_t errlen)
 			if (m->mem[i].node == n)
 				sum += m->mem[i].size;
 		if (sum != m->topo->nodes[n].mem_bytes)
-			return bad(err, errlen,
+			return err_inval(err, errlen,
 				   "node %u: memory ranges sum to 0x%" PRIx64
 				   " but the topology declares 0x%" PRIx64,
 				   n, sum, m->topo->nodes[n].mem_bytes);
@@ -108,7 +94,7 @@ static int check_memory(const struct fdt_machine *m, char *err, size_t errlen)
 		    m->mem[i].size)
 			in_ram = true;
 	if (!in_ram)
-		return bad(err, errlen,
+		return err_inval(err, errlen,
 			   "initrd 0x%" PRIx64 "+0x%" PRIx64 " is not inside one memory range",
 			   m->initrd_start, m->initrd_size);
 	return 0;
@@ -118,7 +104,7 @@ static int check_ppi(const char *what, uint32_t intid, char *err,
 		     size_t errlen)
 {
 	if (intid < FDT_GIC_PPI_FIRST || intid >= FDT_GIC_SPI_FIRST)
-		return bad(err, errlen, "%s interrupt %u: not a PPI INTID (%u..%u)",
+		return err_inval(err, errlen, "%s interrupt %u: not a PPI INTID (%u..%u)",
 			   what, intid, FDT_GIC_PPI_FIRST, FDT_GIC_SPI_FIRST - 1);
 	return 0;
 }
@@ -130,11 +116,11 @@ static int check_spi(const char *what, uint64_t base, uint32_t intid,
 	uint32_t n = intid - FDT_GIC_SPI_FIRST;
 
 	if (intid < FDT_GIC_SPI_FIRST || intid > FDT_GIC_SPI_LAST)
-		return bad(err, errlen,
+		return err_inval(err, errlen,
 			   "%s@0x%" PRIx64 " interrupt %u: not an SPI INTID (%u..%u)",
 			   what, base, intid, FDT_GIC_SPI_FIRST, FDT_GIC_SPI_LAST);
 	if (spis[n / 8] & (1U << (n % 8)))
-		return bad(err, errlen,
+		return err_inval(err, errlen,
 			   "%s@0x%" PRIx64 " interrupt %u: already used by another device",
 			   what, base, intid);
 	spis[n / 8] |= 1U << (n % 8);
@@ -149,7 +135,7 @@ static int check_devices(const struct fdt_machine *m, char *err,
 	int ret;
 
 	if (m->nr_uarts && m->console_uart >= m->nr_uarts)
-		return bad(err, errlen, "console UART %u of %u UARTs",
+		return err_inval(err, errlen, "console UART %u of %u UARTs",
 			   m->console_uart, m->nr_uarts);
 	for (i = 0; i < m->nr_uarts; i++) {
 		ret = check_spi("serial", m->uarts[i].base, m->uarts[i].irq,
@@ -157,7 +143,7 @@ static int check_devices(const struct fdt_machine *m, char *err,
 		if (ret)
 			return ret;
 		if (!m->uarts[i].clock_hz)
-			return bad(err, errlen,
+			return err_inval(err, errlen,
 				   "serial@0x%" PRIx64 ": clock-frequency 0",
 				   m->uarts[i].base);
 	}
@@ -180,9 +166,9 @@ static int check_gic(const struct fdt_machine *m, char *err, size_t errlen)
 	int ret;
 
 	if (!m->gicd_size)
-		return bad(err, errlen, "GICv3 distributor size 0");
+		return err_inval(err, errlen, "GICv3 distributor size 0");
 	if (m->gicr_size < m->nr_cpus * FDT_GICR_FRAME_SIZE)
-		return bad(err, errlen,
+		return err_inval(err, errlen,
 			   "GICv3 redistributor region 0x%" PRIx64 " bytes: %u vCPUs need 0x%llx",
 			   m->gicr_size, m->nr_cpus,
 			   m->nr_cpus * FDT_GICR_FRAME_SIZE);
@@ -201,7 +187,7 @@ int fdt_validate(const struct fdt_machine *m, char *err, size_t errlen)
 	int ret;
 
 	if (!m->topo)
-		return bad(err, errlen, "no topology");
+		return err_inval(err, errlen, "no topology");
 	ret = topology_validate(m->topo, 0, err, errlen);
 	if (!ret)
 		ret = check_cpus(m, err, errlen);

@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,19 +13,6 @@
 #include "util/util.h"
 
 #define TOPO_MAX_COUNT 255	/* any single count; keeps APIC fields small */
-
-static int __printf(3, 4)
-topo_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 /* Per-node LLCs are explicit once any node carries a non-zero count. */
 static bool topo_explicit_nodes(const struct topology *t)
@@ -99,9 +85,9 @@ void topology_format(const struct topology *t, char *out, size_t len)
 static int check_count(const char *name, uint64_t v, char *err, size_t errlen)
 {
 	if (!v)
-		return topo_err(err, errlen, "%s=0: must be at least 1", name);
+		return err_inval(err, errlen, "%s=0: must be at least 1", name);
 	if (v > TOPO_MAX_COUNT)
-		return topo_err(err, errlen, "%s=%" PRIu64 " exceeds %u",
+		return err_inval(err, errlen, "%s=%" PRIu64 " exceeds %u",
 				name, v, TOPO_MAX_COUNT);
 	return 0;
 }
@@ -111,9 +97,9 @@ static int check_counts(const struct topology *t, char *err, size_t errlen)
 	int ret;
 
 	if (!t->numa_nodes)
-		return topo_err(err, errlen, "numa_nodes=0: must be at least 1");
+		return err_inval(err, errlen, "numa_nodes=0: must be at least 1");
 	if (t->numa_nodes > TOPO_MAX_NODES)
-		return topo_err(err, errlen, "numa_nodes=%u exceeds %u",
+		return err_inval(err, errlen, "numa_nodes=%u exceeds %u",
 				t->numa_nodes, TOPO_MAX_NODES);
 	ret = check_count("llcs", t->llcs, err, errlen);
 	if (!ret)
@@ -130,19 +116,19 @@ static int check_llc_split(const struct topology *t, char *err, size_t errlen)
 
 	if (!topo_explicit_nodes(t)) {
 		if (t->llcs % t->numa_nodes)
-			return topo_err(err, errlen,
+			return err_inval(err, errlen,
 					"llcs=%u not divisible by numa_nodes=%u",
 					t->llcs, t->numa_nodes);
 		return 0;
 	}
 	for (n = 0; n < t->numa_nodes; n++) {
 		if (t->nodes[n].llcs > TOPO_MAX_COUNT)
-			return topo_err(err, errlen, "node %u llcs=%u exceeds %u",
+			return err_inval(err, errlen, "node %u llcs=%u exceeds %u",
 					n, t->nodes[n].llcs, TOPO_MAX_COUNT);
 		sum += t->nodes[n].llcs;
 	}
 	if (sum != t->llcs)
-		return topo_err(err, errlen,
+		return err_inval(err, errlen,
 				"node llcs sum to %u but llcs=%u", sum, t->llcs);
 	return 0;
 }
@@ -153,11 +139,11 @@ static int check_node_hmat(uint32_t n, const struct topo_hmat *h,
 	if (!h->present)
 		return 0;
 	if (h->cache_assoc > 2)
-		return topo_err(err, errlen,
+		return err_inval(err, errlen,
 				"node %u hmat cache_assoc=%u: must be 0..2",
 				n, h->cache_assoc);
 	if (h->cache_policy > HMAT_WP_WRITE_THROUGH)
-		return topo_err(err, errlen,
+		return err_inval(err, errlen,
 				"node %u hmat cache_policy=%d: must be 0..2",
 				n, (int)h->cache_policy);
 	return 0;
@@ -172,18 +158,18 @@ static int check_memory(const struct topology *t, char *err, size_t errlen)
 		const struct topo_node *nd = &t->nodes[n];
 
 		if (nd->mem_bytes % TOPO_MEM_ALIGN)
-			return topo_err(err, errlen,
+			return err_inval(err, errlen,
 					"node %u memory %" PRIu64 " not a multiple of %llu MiB",
 					n, nd->mem_bytes, TOPO_MEM_ALIGN >> 20);
 		if (!topo_node_llcs(t, n) && !nd->mem_bytes)
-			return topo_err(err, errlen,
+			return err_inval(err, errlen,
 					"node %u has no LLCs and no memory", n);
 		ret = check_node_hmat(n, &nd->hmat, err, errlen);
 		if (ret)
 			return ret;
 	}
 	if (!topology_mem_bytes(t))
-		return topo_err(err, errlen, "total memory 0: must be at least %llu MiB",
+		return err_inval(err, errlen, "total memory 0: must be at least %llu MiB",
 				TOPO_MEM_ALIGN >> 20);
 	return 0;
 }
@@ -195,15 +181,15 @@ static int check_distance(const struct topology *t, uint32_t i, uint32_t j,
 
 	if (i == j) {
 		if (d != 10)
-			return topo_err(err, errlen,
+			return err_inval(err, errlen,
 					"distance[%u][%u]=%u: must be 10", i, j, d);
 		return 0;
 	}
 	if (d <= 10)
-		return topo_err(err, errlen, "distance[%u][%u]=%u: must be > 10",
+		return err_inval(err, errlen, "distance[%u][%u]=%u: must be > 10",
 				i, j, d);
 	if (d != r && !t->allow_asymmetric)
-		return topo_err(err, errlen,
+		return err_inval(err, errlen,
 				"distance[%u][%u]=%u != distance[%u][%u]=%u (asymmetric; allow_asymmetric not set)",
 				i, j, d, j, i, r);
 	return 0;
@@ -238,10 +224,10 @@ int topology_validate(const struct topology *t, uint32_t max_vcpus,
 	/* Each count is <= 255, so the product cannot overflow 32 bits. */
 	nr = topology_nr_cpus(t);
 	if (nr > TOPO_MAX_CPUS)
-		return topo_err(err, errlen, "%u vCPUs exceed %u", nr,
+		return err_inval(err, errlen, "%u vCPUs exceed %u", nr,
 				TOPO_MAX_CPUS);
 	if (max_vcpus && nr > max_vcpus)
-		return topo_err(err, errlen,
+		return err_inval(err, errlen,
 				"%u vCPUs exceed KVM_CAP_MAX_VCPUS=%u",
 				nr, max_vcpus);
 	ret = check_memory(t, err, errlen);
@@ -264,7 +250,7 @@ static int parse_parts(const char *spec, uint64_t v[4], char *err,
 	int next = 0;
 
 	if (!*spec)
-		return topo_err(err, errlen, "topology \"\": empty spec (e.g. 2n4l4c2t)");
+		return err_inval(err, errlen, "topology \"\": empty spec (e.g. 2n4l4c2t)");
 	while (*p) {
 		const char *letter;
 		uint64_t val;
@@ -272,7 +258,7 @@ static int parse_parts(const char *spec, uint64_t v[4], char *err,
 		int idx;
 
 		if (*p < '0' || *p > '9')
-			return topo_err(err, errlen,
+			return err_inval(err, errlen,
 					"topology \"%s\": expected a number at \"%s\"",
 					spec, p);
 		errno = 0;
@@ -280,12 +266,12 @@ static int parse_parts(const char *spec, uint64_t v[4], char *err,
 
 		letter = *end ? strchr(topo_letters, *end) : NULL;
 		if (!letter)
-			return topo_err(err, errlen,
+			return err_inval(err, errlen,
 					"topology \"%s\": expected n, l, c or t after \"%.*s\"",
 					spec, (int)(end - p), p);
 		idx = letter - topo_letters;
 		if (idx < next)
-			return topo_err(err, errlen,
+			return err_inval(err, errlen,
 					"topology \"%s\": '%c' out of order (use n, l, c, t order, each once)",
 					spec, *end);
 		if (errno == ERANGE || val > UINT32_MAX)
@@ -308,7 +294,7 @@ static int fill_uniform(struct topology *t, uint64_t mem_bytes,
 
 	per_node -= per_node % TOPO_MEM_ALIGN;
 	if (!per_node)
-		return topo_err(err, errlen,
+		return err_inval(err, errlen,
 				"memory %" PRIu64 " over %u nodes leaves less than %llu MiB per node",
 				mem_bytes, t->numa_nodes, TOPO_MEM_ALIGN >> 20);
 	for (i = 0; i < t->numa_nodes; i++) {

@@ -11,7 +11,8 @@
 # /dev/null; stdout and stderr come back separately. /tmp, /run and /dev/shm
 # are fresh tmpfs. Exit status: CMD's, 124 when --timeout fires, 125 when the
 # emulated host fails. Own messages are "# " lines (TAP comments) on stderr.
-# Env: KTSTR_EMU_SMP (1), KTSTR_EMU_MEM (4G), KTSTR_EMU_BOOT_TIMEOUT (120 s).
+# Env: KTSTR_EMU_SMP (1), KTSTR_EMU_MEM (4G), KTSTR_EMU_BOOT_TIMEOUT (120 s),
+# KTSTR_EMU_QEMU (qemu-system-x86_64: the QEMU to run).
 set -euo pipefail
 
 say() { printf '# emulated-host: %s\n' "$*" >&2; }
@@ -56,10 +57,13 @@ done
 mapfile -t RW < <(printf '%s\n' "${RW[@]}" | LC_ALL=C sort -u)
 
 # ---- prerequisites: a missing piece names its Debian package
-QEMU=qemu-system-x86_64
+QEMU=${KTSTR_EMU_QEMU:-qemu-system-x86_64}
 BUSYBOX=/bin/busybox
 MODPROBE=$(command -v modprobe || echo /sbin/modprobe)
-command -v $QEMU >/dev/null || die "$QEMU not found; install qemu-system-x86"
+command -v "$QEMU" >/dev/null || die "$QEMU not found; install qemu-system-x86"
+case $("$QEMU" --version | head -n 1) in
+*" version "[1-7].*) say "warning: $("$QEMU" --version | head -n 1): QEMU before 8 livelocks the emulated host now and then (README); scripts/setup.sh installs QEMU 10 from bookworm-backports" ;;
+esac
 command -v cpio >/dev/null || die "cpio not found; install cpio"
 [ -x "$MODPROBE" ] || die "modprobe not found; install kmod"
 case $(LC_ALL=C ldd $BUSYBOX 2>&1 || true) in
@@ -229,8 +233,8 @@ QARGS=(-nodefaults -no-user-config -display none -no-reboot
 	-device virtio-serial-pci
 	-chardev "file,id=out,path=$H/out" -device virtserialport,chardev=out,nr=1
 	-chardev "file,id=err,path=$H/err" -device virtserialport,chardev=err,nr=2)
-# qboot starts faster than SeaBIOS.
-[ ! -r /usr/share/qemu/qboot.rom ] || QARGS+=(-bios /usr/share/qemu/qboot.rom)
+# qboot starts faster than SeaBIOS; found in QEMU's own data directory.
+[ ! -r /usr/share/qemu/qboot.rom ] || QARGS+=(-bios qboot.rom)
 share() {
 	QARGS+=(-fsdev "local,id=$1,path=$2,security_model=none,multidevs=remap${3:-}"
 		-device "virtio-9p-pci,fsdev=$1,mount_tag=$1")
@@ -258,7 +262,7 @@ now() { NOW=$((${EPOCHREALTIME//[.,]/} / 1000)); }	# ms
 boot() {
 	local boot_end off_end=0
 	start_relays
-	$QEMU "${QARGS[@]}" </dev/null >"$H/qemu.log" 2>&1 & QPID=$!
+	"$QEMU" "${QARGS[@]}" </dev/null >"$H/qemu.log" 2>&1 & QPID=$!
 	[ $VERBOSE = 0 ] || { tail -n +1 -F --pid=$QPID "$H/console" 2>/dev/null |
 		sed -u 's/^/# /' >&2 & TPID=$!; }
 	now

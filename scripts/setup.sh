@@ -4,11 +4,13 @@
 # Provision a Debian bookworm machine for ktstr, idempotently:
 #  1. install the packages listed in scripts/debian-packages.txt that are
 #     missing (needs root; without root the missing ones are named);
-#  2. when no KDIR is given and ktstr is not inside a kernel tree, unpack
+#  2. on Debian bookworm, QEMU from bookworm-backports (10.x): bookworm's
+#     QEMU 7.2 livelocks the emulated KVM host now and then (README);
+#  3. when no KDIR is given and ktstr is not inside a kernel tree, unpack
 #     Debian's linux-source-6.12 into ${XDG_CACHE_HOME:-~/.cache}/ktstr;
-#  3. run 'make headers_install' in the kernel tree, so uapi headers
+#  4. run 'make headers_install' in the kernel tree, so uapi headers
 #     (linux/kvm.h, virtio) come from its usr/include;
-#  4. with ARCH=aarch64 (or arm64) on another host: the cross compiler,
+#  5. with ARCH=aarch64 (or arm64) on another host: the cross compiler,
 #     the arm64 -dev libraries (dpkg multiarch) and qemu-system-arm from
 #     bookworm-backports for scripts/emulated-host-arm64.sh.
 # A second run does nothing but check.
@@ -39,6 +41,45 @@ install_pkgs() {
 		die "apt-get install failed for: $miss"
 	miss=$(missing_pkgs)
 	[ -z "$miss" ] || die "still missing after apt-get install: $miss"
+}
+
+# The Debian mirror this machine already uses for bookworm, to add the
+# backports suite from the same place.
+debian_mirror() {
+	{ grep -hs '^deb .* bookworm main' /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
+		awk '{ print $2 }'
+	  grep -hs -A3 '^URIs:' /etc/apt/sources.list.d/*.sources |
+		awk '/^URIs:/ { u = $2 } /^Suites:.*bookworm( |$)/ { print u }'
+	} | grep -v security | head -n 1
+}
+
+# QEMU 7.2 TCG (bookworm) wedges the emulated KVM host: its vCPU spins in
+# the TCG loop without running guest code (README). bookworm-backports
+# carries QEMU 10, which does not. KTSTR_QEMU_BACKPORTS=0 keeps bookworm's.
+BPO_LIST=/etc/apt/sources.list.d/ktstr-bookworm-backports.list
+QEMU_PKGS="qemu-system-x86 qemu-system-data"
+qemu_from_backports() {
+	local v mirror
+	[ "${KTSTR_QEMU_BACKPORTS:-1}" = 1 ] || return 0
+	[ "$(. /etc/os-release 2>/dev/null; echo "${VERSION_CODENAME:-}")" = bookworm ] || return 0
+	v=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null || true)
+	[ -z "$v" ] || ! dpkg --compare-versions "$v" lt 1:8 || v=
+	[ -z "$v" ] || return 0
+	[ "$(id -u)" = 0 ] || die "QEMU from bookworm-backports needed (bookworm's 7.2 wedges the emulated KVM host): run as root, or KTSTR_QEMU_BACKPORTS=0"
+	if ! grep -qshr '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d; then
+		mirror=$(debian_mirror)
+		[ -n "$mirror" ] || die "no Debian bookworm source in /etc/apt/sources.list*: add bookworm-backports by hand"
+		info "adding bookworm-backports ($mirror) for QEMU 10 in $BPO_LIST"
+		echo "deb $mirror bookworm-backports main" >"$BPO_LIST"
+	fi
+	info "installing $QEMU_PKGS from bookworm-backports"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q >/dev/null || die "apt-get update failed"
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends -t bookworm-backports $QEMU_PKGS >/dev/null ||
+		die "apt-get install -t bookworm-backports failed for: $QEMU_PKGS"
+	v=$(dpkg-query -W -f='${Version}' qemu-system-x86)
+	! dpkg --compare-versions "$v" lt 1:8 || die "qemu-system-x86 is still $v after the backports install"
 }
 
 unpack_source() {
@@ -73,9 +114,8 @@ headers_install() {
 # A cross build for arm64 and its emulated KVM host (QEMU 10 of
 # bookworm-backports: 7.2 is 2-3 times slower to boot the host).
 ARM64_PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross zlib1g-dev:arm64 libelf-dev:arm64 cpio device-tree-compiler"
-ARM64_BPO=/etc/apt/sources.list.d/ktstr-bookworm-backports.list
 install_arm64() {
-	local p miss=
+	local p mirror miss=
 	for p in $ARM64_PKGS qemu-system-arm; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 			miss+="$p "
@@ -85,8 +125,11 @@ install_arm64() {
 	info "installing for ARCH=aarch64: $miss"
 	export DEBIAN_FRONTEND=noninteractive
 	dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
-	grep -qs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/* ||
-		echo "deb http://deb.debian.org/debian bookworm-backports main" >"$ARM64_BPO"
+	if ! grep -qshr '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d; then
+		mirror=$(debian_mirror)
+		[ -n "$mirror" ] || die "no Debian bookworm source in /etc/apt/sources.list*: add bookworm-backports by hand"
+		echo "deb $mirror bookworm-backports main" >"$BPO_LIST"
+	fi
 	apt-get update -q >/dev/null || die "apt-get update failed"
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $ARM64_PKGS >/dev/null ||
@@ -96,6 +139,7 @@ install_arm64() {
 }
 
 install_pkgs
+qemu_from_backports
 case ${ARCH:-} in
 aarch64|arm64) [ "$(uname -m)" = aarch64 ] || install_arm64 ;;
 esac

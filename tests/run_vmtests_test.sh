@@ -24,6 +24,7 @@ fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/ktstr-rvt.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 TESTS="pass_a pass_b skip_c fail_d wedge_e wedge_once_f die_once_g slow_h"
+TESTS+=" wedge_once_i wedge_once_j wedge_once_k wedge_once_l"
 
 # `ktstr list --long`: every test in "topo" (no host checks), watchdog 1 s.
 cat >"$T/ktstr" <<EOF
@@ -35,10 +36,11 @@ EOF
 cat >"$T/host" <<'EOF'
 #!/bin/bash
 [ -z "${FAKE_BROKEN:-}" ] || { echo "# emulated-host: error: cannot boot"; exit 125; }
+echo $$ >"$FAKE_STATE/host.pid"
 k=$KTSTR_VMTESTS_FIRST
 for e in $KTSTR_VMTESTS; do
 	t=${e#*:}
-	touch "$KTSTR_EMU_HEARTBEAT_FILE"
+	echo "$t $k" >"$KTSTR_EMU_HEARTBEAT_FILE"
 	echo "# start $t"
 	echo "# # output of $t"
 	once=$FAKE_STATE/$t
@@ -77,7 +79,7 @@ check() { # check DESCRIPTION CONDITION...: prints the output on failure
 }
 
 ktap_print_header
-ktap_set_plan 9
+ktap_set_plan 13
 
 run "pass_a skip_c pass_b"
 check "results pass through, numbered and counted" \
@@ -120,6 +122,56 @@ FAKE_BROKEN=1 run "pass_a pass_b"
 check "a host that never runs a test fails every test, without retries" \
 	eval 'has "not ok 1 pass_a # not run: the emulated KVM host stopped (exit 125)" &&
 	      has "not ok 2 pass_b # not run:" && hasnt "runs once more" && [ $rc = 1 ]'
+
+run "wedge_once_f wedge_once_i wedge_once_j wedge_once_k wedge_once_l pass_a"
+check "hosts are replaced as often as it takes: 5 wedges, 6 hosts, all pass" \
+	eval 'has "emulated KVM host 6 starts with wedge_once_l" && has "ok 6 pass_a" &&
+	      has "# ktstr: 6 emulated KVM host(s), 5 wedged" && has "pass:6 fail:0" && [ $rc = 0 ]'
+
+# stop SIGNAL: the runner gets SIGNAL while its host runs a wedging test;
+# it must end at once with 128 + SIGNAL, and take the host with it.
+stop() {
+	local sig=$1 pid i
+	rm -rf "$T/state"; mkdir "$T/state"
+	set -m	# a background job that is not deaf to SIGINT
+	KTSTR="$T/ktstr" KTSTR_EMU_HOST="$T/host" KTSTR_EMULATE=1 KTSTR_EMU_SLACK=100 \
+		KTSTR_CACHE="$T/cache" FAKE_STATE="$T/state" \
+		"$here/run_vmtests.sh" -t topo -T "pass_a wedge_e" -k /none >"$T/out" 2>&1 &
+	pid=$!
+	set +m
+	for i in $(seq 50); do
+		grep -q "# start wedge_e" "$T/out" 2>/dev/null && break
+		sleep 0.1
+	done
+	kill -"$sig" $pid
+	for i in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+	wait $pid; rc=$?
+	out=$(<"$T/out")
+	host=$(<"$T/state/host.pid")
+	sleep 0.2
+	! kill -0 "$host" 2>/dev/null || { echo "# the emulated host $host still runs"; kill "$host"; rc=0; }
+}
+stop TERM
+check "SIGTERM stops the runner and its emulated host (exit 143)" \
+	eval 'has "ok 1 pass_a" && has "stopped by signal 15" && [ $rc = 143 ]'
+stop INT
+check "SIGINT stops the runner and its emulated host (exit 130)" \
+	eval 'has "stopped by signal 2" && [ $rc = 130 ]'
+
+# The runner's reader goes away while a host runs: the next line it
+# writes brings SIGPIPE, and the host must go with the runner.
+rm -rf "$T/state"; mkdir "$T/state"
+start=$SECONDS
+KTSTR="$T/ktstr" KTSTR_EMU_HOST="$T/host" KTSTR_EMULATE=1 KTSTR_EMU_SLACK=100 \
+	KTSTR_CACHE="$T/cache" FAKE_STATE="$T/state" \
+	timeout 60 "$here/run_vmtests.sh" -t topo -T "pass_a wedge_e pass_b" -k /none 2>&1 |
+	head -n 6 >"$T/out"	# up to "ok 1 pass_a"; "# start wedge_e" hits the pipe
+rc=${PIPESTATUS[0]}
+out=$(<"$T/out")
+host=$(<"$T/state/host.pid")
+check "a runner whose reader is gone (SIGPIPE) takes its emulated host with it" \
+	eval 'has "ok 1 pass_a" && [ $rc = 141 ] && [ $((SECONDS - start)) -lt 20 ] &&
+	      ! kill -0 "$host" 2>/dev/null'
 
 run "pass_a wedge_once_f fail_d" -n
 check "plain output (-n) too" \

@@ -116,6 +116,18 @@ char *xvasprintf(const char *fmt, va_list ap)
 	return s;
 }
 
+int err_inval(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
 char *xasprintf(const char *fmt, ...)
 {
 	va_list ap;

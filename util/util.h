@@ -41,6 +41,11 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __printf(1, 2);
 char *xvasprintf(const char *fmt, va_list ap) __printf(1, 0);
+/*
+ * A one-line reason into @err (when it has room) for a function that
+ * returns -EINVAL: "return err_inval(err, errlen, "bad %s", x);".
+ */
+int err_inval(char *err, size_t errlen, const char *fmt, ...) __printf(3, 4);
 
 /* Growable byte buffer. */
 struct buf {
