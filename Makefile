@@ -74,8 +74,8 @@ SRCS_aarch64 := $(wildcard vmm/aarch64/*.c fdt/*.c)
 LIB_SRCS := $(SRCS_COMMON) $(SRCS_$(ARCH))
 LIB_OBJS := $(patsubst %.c,$(OUTPUT)/%.o,$(LIB_SRCS))
 LIBKTSTR := $(OUTPUT)/libktstr.a
-# An arch whose vmm/$(ARCH)/ does not implement vmm/arch.h yet (aarch64
-# until issue 14): every generic file is compiled, then the build stops.
+# An arch whose vmm/$(ARCH)/ does not implement vmm/arch.h: every generic
+# file is compiled, then the build stops.
 ifeq ($(SRCS_$(ARCH)),)
 NO_ARCH_HOOKS := y
 endif
@@ -340,7 +340,7 @@ clean_bpf:
 # kernel BTF), then one line saying what is missing.
 .PHONY: arch_missing
 arch_missing: $(filter-out $(OUTPUT)/sched/scx_loader.o,$(LIB_OBJS)) $(OUTPUT)/ktstr.o
-	@echo "ktstr: ARCH=$(ARCH): generic files built; vmm/$(ARCH)/ does not implement the vmm/arch.h hooks yet (issue 14), nothing to link" >&2; exit 1
+	@echo "ktstr: ARCH=$(ARCH): generic files built; vmm/$(ARCH)/ does not implement the vmm/arch.h hooks, nothing to link" >&2; exit 1
 
 # The guest kernel: 'config' and 'config.$(ARCH)' merged onto tinyconfig, built and cached.
 kernel:
