@@ -58,20 +58,26 @@ debian_mirror() {
 # carries QEMU 10, which does not. KTSTR_QEMU_BACKPORTS=0 keeps bookworm's.
 BPO_LIST=/etc/apt/sources.list.d/ktstr-bookworm-backports.list
 QEMU_PKGS="qemu-system-x86 qemu-system-data"
+# The backports suite, from the mirror the machine uses for bookworm,
+# unless some source has it already.
+add_backports() {
+	local mirror
+	grep -qshr '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d && return 0
+	mirror=$(debian_mirror)
+	[ -n "$mirror" ] || die "no Debian bookworm source in /etc/apt/sources.list*: add bookworm-backports by hand"
+	info "adding bookworm-backports ($mirror) in $BPO_LIST"
+	echo "deb $mirror bookworm-backports main" >"$BPO_LIST"
+}
+
 qemu_from_backports() {
-	local v mirror
+	local v
 	[ "${KTSTR_QEMU_BACKPORTS:-1}" = 1 ] || return 0
 	[ "$(. /etc/os-release 2>/dev/null; echo "${VERSION_CODENAME:-}")" = bookworm ] || return 0
 	v=$(dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null || true)
 	[ -z "$v" ] || ! dpkg --compare-versions "$v" lt 1:8 || v=
 	[ -z "$v" ] || return 0
 	[ "$(id -u)" = 0 ] || die "QEMU from bookworm-backports needed (bookworm's 7.2 wedges the emulated KVM host): run as root, or KTSTR_QEMU_BACKPORTS=0"
-	if ! grep -qshr '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d; then
-		mirror=$(debian_mirror)
-		[ -n "$mirror" ] || die "no Debian bookworm source in /etc/apt/sources.list*: add bookworm-backports by hand"
-		info "adding bookworm-backports ($mirror) for QEMU 10 in $BPO_LIST"
-		echo "deb $mirror bookworm-backports main" >"$BPO_LIST"
-	fi
+	add_backports
 	info "installing $QEMU_PKGS from bookworm-backports"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q >/dev/null || die "apt-get update failed"
@@ -115,7 +121,7 @@ headers_install() {
 # bookworm-backports: 7.2 is 2-3 times slower to boot the host).
 ARM64_PKGS="gcc-aarch64-linux-gnu libc6-dev-arm64-cross zlib1g-dev:arm64 libelf-dev:arm64 cpio device-tree-compiler"
 install_arm64() {
-	local p mirror miss=
+	local p miss=
 	for p in $ARM64_PKGS qemu-system-arm; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 			miss+="$p "
@@ -125,11 +131,7 @@ install_arm64() {
 	info "installing for ARCH=aarch64: $miss"
 	export DEBIAN_FRONTEND=noninteractive
 	dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
-	if ! grep -qshr '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d; then
-		mirror=$(debian_mirror)
-		[ -n "$mirror" ] || die "no Debian bookworm source in /etc/apt/sources.list*: add bookworm-backports by hand"
-		echo "deb $mirror bookworm-backports main" >"$BPO_LIST"
-	fi
+	add_backports
 	apt-get update -q >/dev/null || die "apt-get update failed"
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $ARM64_PKGS >/dev/null ||
