@@ -358,10 +358,15 @@ static void gather_exit(struct scx_sched *s)
 	struct scx_exit *e = &s->exit, k = {};
 	char state[32], ops[SCX_NAME_LEN];
 
+	/*
+	 * Settle until sched_ext is disabled and the scheduler has said why:
+	 * a built-in one through its exit record, an external one by its own
+	 * exit, which usually follows the disable by a few ms.
+	 */
 	for (;;) {
 		scx_sysfs_read(s->sysfs, state, sizeof(state), ops, sizeof(ops));
 		if (!strcmp(state, "disabled") &&
-		    (!s->sh || scx_shared_get(&s->sh->exited) || child_gone(s)))
+		    ((s->sh && scx_shared_get(&s->sh->exited)) || child_gone(s)))
 			break;
 		if (now_ns() > deadline)
 			break;
