@@ -11,9 +11,11 @@
 #	-n        no TAP: plain "PASS name" lines
 #	-k PATH   guest kernel (default: $KTSTR_KERNEL, the tree's, or 'make kernel')
 #
-# Without a usable /dev/kvm the suite runs inside emulated KVM hosts (QEMU
-# TCG, scripts/emulated-host.sh) and says so on its first line; with
-# neither, it is skipped (exit 4). There, each test has a deadline (its
+# The guest's architecture is ktstr's (KTSTR: the binary under test); a
+# cross-built one (make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-) runs
+# in emulated KVM hosts of its architecture, as does every build without a
+# usable /dev/kvm (QEMU TCG, scripts/emulated-host.sh); the run says so on
+# its first line. Without QEMU either, the suite is skipped (exit 4). There, each test has a deadline (its
 # watchdog plus a margin) and the host a heartbeat: an emulated host that
 # lets either lapse has wedged (README); it is replaced by a fresh one,
 # where that test runs once more, said in the diagnostics; a second wedge
@@ -24,6 +26,7 @@ set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 KTSTR=${KTSTR:-$here/ktstr}
+export KTSTR
 ksft_pass=0 ksft_fail=1 ksft_skip=4
 CATEGORIES="boot topo sched perf"
 categories=$CATEGORIES
@@ -64,14 +67,53 @@ kvm_problem() {
 
 [ -x "$KTSTR" ] || { echo "run_vmtests.sh: $KTSTR not built (make)" >&2; exit $ksft_fail; }
 
+. "$here/scripts/lib.sh"
+# The guest's architecture is ktstr's.
+arch=$(ktstr_elf_arch "$KTSTR")
+[ "$arch" != script ] || arch=$(uname -m)
+case $arch in
+x86_64) qemu_pkg=qemu-system-x86 ;;
+aarch64) qemu_pkg=qemu-system-arm ;;
+*) echo "run_vmtests.sh: $KTSTR is not an x86_64 or aarch64 ELF executable" >&2; exit $ksft_fail ;;
+esac
+foreign=0
+[ "$arch" = "$(uname -m)" ] || foreign=1
+if [ $foreign = 1 ] && [ "${KTSTR_EMULATED_HOST:-}" = 1 ]; then
+	echo "run_vmtests.sh: $KTSTR is an $arch binary, this emulated host is $(uname -m)" >&2
+	exit $ksft_fail
+fi
+export KTSTR_EMU_ARCH=$arch
+
 # Tests of the selected categories, in `ktstr list` order, and each one's
 # watchdog; or, inside an emulated host, the share of them it was given.
 declare -A watchdog
 names=()
+# A cross-built ktstr lists its tests in an emulated host of its own
+# architecture, once per binary (the list is cached by its hash).
+list_tests() {
+	local cache f
+	if [ $foreign = 0 ]; then
+		"$KTSTR" list --long
+		return
+	fi
+	cache=${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}
+	f=$cache/test-list.$(sha256sum <"$KTSTR" | cut -c1-16)
+	if [ ! -s "$f" ]; then
+		mkdir -p "$cache"
+		"${KTSTR_EMU_HOST:-$here/scripts/emulated-host.sh}" --timeout 600 \
+			--rw "$(dirname "$(readlink -f "$KTSTR")")" -- "$KTSTR" list --long >"$f.$$" &&
+			[ -s "$f.$$" ] || { rm -f "$f.$$"; return 1; }
+		find "$cache" -maxdepth 1 -name 'test-list.*' ! -name "${f##*/}.$$" -delete
+		mv "$f.$$" "$f"
+	fi
+	cat "$f"
+}
+list=$(list_tests) ||
+	{ echo "run_vmtests.sh: cannot list the tests of $KTSTR ($arch)" >&2; exit $ksft_fail; }
 while read -r name cat _ wd _; do
 	watchdog[$name]=${wd%s}
 	case " $categories " in *" $cat "*) names+=("$cat:$name") ;; esac
-done < <("$KTSTR" list --long)
+done <<<"$list"
 [[ " $categories " != *" boot "* ]] ||
 	names=("boot:vm_smoke" "boot:bad_kernel_path" "boot:shell_interactive" "boot:shell_tty"
 	       "${names[@]}")
@@ -89,20 +131,24 @@ fi
 # The kernel is built (or found in the cache) here, never inside the
 # emulated host, where a build would take hours.
 if [ -z "$kernel" ]; then
-	kernel=$(KDIR=${KDIR:-} "$here/scripts/kernel.sh" default) || exit $ksft_fail
+	kernel=$(KDIR=${KDIR:-} ARCH=$arch "$here/scripts/kernel.sh" default) || exit $ksft_fail
 fi
 export KTSTR_KERNEL=$kernel
 
 if [ "${KTSTR_EMULATED_HOST:-}" != 1 ]; then
-	why=$(kvm_problem)
+	if [ $foreign = 1 ]; then
+		why="an $arch ktstr on an $(uname -m) host"
+	else
+		why=$(kvm_problem)
+	fi
 	[ "${KTSTR_EMULATE:-}" != 1 ] || why=${why:-KTSTR_EMULATE=1}
 	if [ -n "$why" ]; then
-		if [ -z "${KTSTR_EMU_HOST:-}" ] && ! command -v qemu-system-x86_64 >/dev/null; then
-			echo "# ktstr: SKIP the VM suite: $why and no qemu-system-x86_64 for an emulated KVM host (apt-get install qemu-system-x86)"
+		if [ -z "${KTSTR_EMU_HOST:-}" ] && ! command -v "qemu-system-$arch" >/dev/null; then
+			echo "# ktstr: SKIP the VM suite: $why and no qemu-system-$arch for an emulated KVM host (apt-get install $qemu_pkg)"
 			[ $tap = 0 ] || printf 'TAP version 13\n1..0 # SKIP %s\n' "$why"
 			exit $ksft_skip
 		fi
-		echo "# ktstr: $why: running the VM suite inside emulated KVM hosts (QEMU TCG, 1 CPU); timings are not meaningful"
+		echo "# ktstr: $why: running the VM suite inside emulated $arch KVM hosts (QEMU TCG, 1 CPU); timings are not meaningful"
 		emulate=1
 	fi
 fi
@@ -117,13 +163,21 @@ n=0 npass=0 nfail=0 nskip=0
 [ $share = 0 ] || n=$((${KTSTR_VMTESTS_FIRST:-1} - 1))
 [ $tap = 0 ] || [ $share = 1 ] || printf 'TAP version 13\n1..%d\n' ${#names[@]}
 
-# Host-side checks that are not VM tests of the registry.
-run_vm_smoke() { "$here/tests/vm_smoke"; }
+# Host-side checks that are not VM tests of the registry. The raw-KVM smoke
+# test runs x86 real-mode code: none for aarch64.
+run_vm_smoke() {
+	[ "$arch" = x86_64 ] ||
+		{ echo "# SKIP the raw-KVM smoke test is x86 real-mode code; none for $arch"; return 4; }
+	"$here/tests/vm_smoke"
+}
+# A file that is no kernel (and, on aarch64, an x86 kernel) is refused in
+# one line naming it.
 run_bad_kernel_path() {
-	local out rc
-	out=$("$KTSTR" run -t boot_pid1 --kernel /etc/hostname 2>&1); rc=$?
+	local out rc f=$here/run_vmtests.sh want="not a bzImage"
+	[ "$arch" = x86_64 ] || want="no arm64 Image magic"
+	out=$("$KTSTR" run -t boot_pid1 --kernel "$f" 2>&1); rc=$?
 	echo "$out"
-	[ $rc = 1 ] && [ "$(echo "$out" | wc -l)" = 1 ] && [[ $out == *"not a bzImage"* ]]
+	[ $rc = 1 ] && [ "$(echo "$out" | wc -l)" = 1 ] && [[ $out == *"$want"* ]] && [[ $out == *$f* ]]
 }
 
 # `ktstr shell` without CMD: typed lines run in the guest's shell, and the
@@ -234,7 +288,7 @@ run_no_skip_exit() {
 # the signal. SIGPIPE too: a runner whose reader died must not leave them.
 kill_tree() { # kill_tree PID: the process and its descendants, deepest first
 	local c
-	for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do kill_tree "$c"; done
+	for c in $(pgrep -P "$1" 2>/dev/null); do kill_tree "$c"; done
 	kill -TERM "$1" 2>/dev/null
 }
 on_signal() { # on_signal SIGNUM
@@ -381,6 +435,9 @@ run_emulated() {
 	cache=${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}
 	mkdir -p "$cache"
 	rws=(--rw "$cache" --rw "$(dirname "$(readlink -f "$KTSTR")")")
+	# An emulated host of another architecture cannot see the host root:
+	# this script and the kernel (under the cache) come in as shares too.
+	[ $foreign = 0 ] || rws+=(--rw "$here")
 	suite_end=$((EPOCHSECONDS + ${KTSTR_EMU_TIMEOUT:-3000}))
 	pending=("${names[@]}") tailbuf=()
 	while [ ${#pending[@]} -gt 0 ]; do

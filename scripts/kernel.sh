@@ -6,9 +6,12 @@
 # keyed by a hash of (kernel source version, both fragments, arch).
 # KTSTR_CONFIG="FILE..." replaces the two fragments.
 #
-#   kernel.sh default        the kernel to test: in a kernel tree its freshly
-#                            built image (under O= if set), checked against
-#                            'config'; else 'build'
+#   kernel.sh default        the kernel to test: in a kernel tree built for
+#                            ARCH its freshly built image (under O= if set),
+#                            checked against 'config'; else 'build'
+#   kernel.sh vmlinux        the vmlinux whose BTF the BPF schedulers are
+#                            built against: that tree's, else the cache's
+#                            (built or not)
 #   kernel.sh build          build unless cached; prints the image path
 #   kernel.sh path           prints the cached image path, fails if not built
 #   kernel.sh dir            prints the cache directory of this (source,
@@ -192,15 +195,38 @@ cmd_list() {
 	done
 }
 
-# In a kernel tree (ktstr at tools/testing/ktstr, no KDIR elsewhere), the
-# tree's own image is what the developer just built: use it, if its .config
-# has everything 'config' asks for.
-cmd_default() {
-	local kdir tree img
-	kdir=$(ktstr_kdir)
+# In a kernel tree (ktstr at tools/testing/ktstr, no KDIR elsewhere) that
+# is configured for ARCH, prints its build directory (O= or the tree).
+# Another arch's guest (make check's arm64 part beside an x86 tree) comes
+# from the cache, built from the tree's sources.
+tree_build() {
+	local kdir=$1 tree dir sym
 	tree=$(cd "$KTSTR_ROOT/../../.." 2>/dev/null && pwd)
-	if [ "$kdir" = "$tree" ]; then
-		img=${O:-$kdir}/$IMAGE
+	[ "$kdir" = "$tree" ] || return 1
+	dir=${O:-$kdir}
+	case $KARCH in x86) sym=CONFIG_X86_64 ;; arm64) sym=CONFIG_ARM64 ;; esac
+	# An unconfigured tree is the developer's to build: say so below.
+	[ ! -f "$dir/.config" ] || grep -qx "$sym=y" "$dir/.config" || return 1
+	echo "$dir"
+}
+
+cmd_vmlinux() {
+	local kdir dir
+	kdir=$(ktstr_kdir)
+	if dir=$(tree_build "$kdir"); then
+		echo "$dir/vmlinux"
+	else
+		echo "$(cache_dir)/vmlinux"
+	fi
+}
+
+# The tree's own image is what the developer just built: use it, if its
+# .config has everything 'config' asks for.
+cmd_default() {
+	local kdir dir img
+	kdir=$(ktstr_kdir)
+	if dir=$(tree_build "$kdir"); then
+		img=$dir/$IMAGE
 		[ -f "$img" ] || die "no $img: build the kernel tree first (with 'config' merged), or 'make kernel'"
 		cmd_check "$img" || die "$img lacks options ktstr needs: merge 'config' (scripts/kconfig/merge_config.sh) and rebuild"
 		echo "$img"
@@ -211,11 +237,12 @@ cmd_default() {
 
 case ${1:-} in
 default) cmd_default ;;
+vmlinux) cmd_vmlinux ;;
 dir) cache_dir ;;
 build) cmd_build ;;
 path) cmd_path ;;
 check) cmd_check "${2:-}" ;;
 list) cmd_list ;;
 clean) rm -rf "$KTSTR_CACHE/kernels" "$KTSTR_CACHE/build"; info "removed cached kernels" ;;
-*) die "usage: kernel.sh default|build|path|dir|check IMAGE|list|clean" ;;
+*) die "usage: kernel.sh default|build|path|dir|vmlinux|check IMAGE|list|clean" ;;
 esac

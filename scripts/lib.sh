@@ -25,3 +25,14 @@ ktstr_check_kdir() {
 	[ -f "$1/Makefile" ] && [ -f "$1/scripts/kconfig/merge_config.sh" ] ||
 		die "KDIR=$1 is not a kernel source tree (no Makefile or scripts/kconfig/merge_config.sh); run scripts/setup.sh or pass KDIR="
 }
+
+# The architecture an ELF executable was built for (e_machine): x86_64,
+# aarch64, "script" for a #! script (a wrapper: the host's), or "unknown".
+ktstr_elf_arch() {
+	[ "$(head -c 2 "$1" 2>/dev/null)" != '#!' ] || { echo script; return; }
+	case $(od -An -tx1 -j18 -N2 "$1" 2>/dev/null | tr -d ' \n') in
+	3e00) echo x86_64 ;;
+	b700) echo aarch64 ;;
+	*) echo unknown ;;
+	esac
+}

@@ -5,13 +5,50 @@
 # (run_vmtests.sh), as kselftest's runner does: one top-level TAP line per
 # program, its own output indented as "# " lines. Ends with the counts of
 # the individual tests and the line "N passed, N failed, N skipped".
-#   run_tests.sh [--unit-only] UNIT_TEST_BINARY...
+#   run_tests.sh [--unit-only] [--vm 'VAR=VALUE... ARGS']... UNIT_TEST...
+# Each --vm runs one more VM suite after the first: run_vmtests.sh with
+# that environment and those arguments (split at spaces), as `make check`
+# does for the arm64 build. Unit test binaries of another architecture (a
+# cross build's) run together in one emulated host of theirs, as one
+# program whose own tests are counted.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-unit_only=0
-[ "${1:-}" != --unit-only ] || { unit_only=1; shift; }
-progs=("$@")
-[ $unit_only = 1 ] || progs+=("$here/run_vmtests.sh")
+. "$here/scripts/lib.sh"
+unit_only=0 suites=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--unit-only) unit_only=1; shift ;;
+	--vm) [ $# -ge 2 ] || { echo "run_tests.sh: --vm needs a value" >&2; exit 2; }
+	      suites+=("$2"); shift 2 ;;
+	*) break ;;
+	esac
+done
+progs=() foreign=() farch=
+for p in "$@"; do
+	a=$(ktstr_elf_arch "$p")
+	if [ "$a" = unknown ] || [ "$a" = script ] || [ "$a" = "$(uname -m)" ] || [ "${KTSTR_EMULATED_HOST:-}" = 1 ]; then
+		progs+=("$p")
+	else
+		foreign+=("$p") farch=$a
+	fi
+done
+# The wrapper's name ends in "--unit-only": see "nested" below.
+[ ${#foreign[@]} = 0 ] ||
+	progs+=("$here/scripts/emulated-host.sh --arch $farch --timeout 1200 --rw $here --rw $(dirname "$(dirname "${foreign[0]}")") -- $here/scripts/run_tests.sh --unit-only ${foreign[*]}")
+if [ $unit_only = 0 ]; then
+	progs+=("$here/run_vmtests.sh")
+	for s in "${suites[@]}"; do
+		read -ra words <<<"$s"
+		vars=()
+		while [ ${#words[@]} -gt 0 ] && [[ ${words[0]} == [A-Za-z_]*=* ]]; do
+			vars+=("${words[0]}") words=("${words[@]:1}")
+		done
+		progs+=("env ${vars[*]} $here/run_vmtests.sh ${words[*]}")
+	done
+fi
+
+# "# " before each line, as it comes (busybox's sed has no -u).
+indent() { local l; while IFS= read -r l; do printf '# %s\n' "$l"; done; }
 
 log=$(mktemp "${TMPDIR:-/tmp}/ktstr-run.XXXXXX")
 trap 'rm -f "$log"' EXIT
@@ -22,8 +59,20 @@ for p in "${progs[@]}"; do
 	n=$((n + 1))
 	name=${p#"$here"/}
 	name=${name#"${OUTPUT:-}"/}
-	"$p" 2>&1 | tee -a "$log" | sed -u -e 's/^/# /'
-	rc=${PIPESTATUS[0]}
+	name=${name//"$here"\//}
+	read -ra cmd <<<"$p"
+	case $p in
+	*" --unit-only "*)
+		# nested: the emulated host's runner; its programs' own lines
+		# (one level in) are the individual results.
+		"${cmd[@]}" 2>&1 | tee "$log.nested" | indent
+		rc=${PIPESTATUS[0]}
+		sed -n 's/^# //p' "$log.nested" >>"$log"
+		rm -f "$log.nested"
+		name="unit tests ($farch, in an emulated host)" ;;
+	*)	"${cmd[@]}" 2>&1 | tee -a "$log" | indent
+		rc=${PIPESTATUS[0]} ;;
+	esac
 	case $rc in
 	0) echo "ok $n ktstr: $name" ;;
 	4) echo "ok $n ktstr: $name # SKIP" ;;

@@ -10,9 +10,11 @@
 #     Debian's linux-source-6.12 into ${XDG_CACHE_HOME:-~/.cache}/ktstr;
 #  4. run 'make headers_install' in the kernel tree, so uapi headers
 #     (linux/kvm.h, virtio) come from its usr/include;
-#  5. with ARCH=aarch64 (or arm64) on another host: the cross compiler,
-#     the arm64 -dev libraries (dpkg multiarch) and qemu-system-arm from
-#     bookworm-backports for scripts/emulated-host-arm64.sh.
+#  5. on an x86_64 host, for the arm64 build and its emulated arm64 KVM
+#     host ('make check', 'make ARCH=arm64 ... run_tests'): the cross
+#     compiler, the arm64 -dev libraries (dpkg multiarch, which also lets
+#     scripts/emulated-host.sh fetch Debian's arm64 kernel and userland)
+#     and qemu-system-arm from bookworm-backports. KTSTR_ARM64=0 skips it.
 # A second run does nothing but check.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -142,9 +144,9 @@ install_arm64() {
 
 install_pkgs
 qemu_from_backports
-case ${ARCH:-} in
-aarch64|arm64) [ "$(uname -m)" = aarch64 ] || install_arm64 ;;
-esac
+if [ "$(uname -m)" = x86_64 ] && [ "${KTSTR_ARM64:-1}" != 0 ]; then
+	install_arm64
+fi
 kdir=$(ktstr_kdir)
 if [ -z "${KDIR:-}" ] && [ "$kdir" = "$KTSTR_CACHE/$KTSTR_SRC_PKG" ]; then
 	unpack_source "$kdir"
