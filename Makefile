@@ -105,9 +105,8 @@ TEST_CFLAGS := -isystem $(KDIR)/tools/testing/selftests
 TEST_SCRIPTS := tests/run_vmtests_test.sh tests/kselftest_install_test.sh
 
 PROG := $(OUTPUT)/ktstr
-# The raw-KVM smoke test runs x86 real-mode code.
-VM_SMOKE_x86_64 := $(OUTPUT)/tests/vm_smoke
-VM_SMOKE := $(VM_SMOKE_$(ARCH))
+# The raw-KVM smoke test (x86 real mode, or arm64 EL1), run by run_vmtests.sh.
+VM_SMOKE := $(OUTPUT)/tests/vm_smoke
 
 .PHONY: all run_tests unit_tests install clean emit_tests kernel bench check_deps
 ifeq ($(NO_ARCH_HOOKS),y)
@@ -157,10 +156,10 @@ $(PROG): $(OUTPUT)/ktstr.o $(LIBKTSTR)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(LIBKTSTR) -Wl,--no-whole-archive $(LDLIBS)
 
-$(VM_SMOKE_x86_64): tests/vm_smoke.c
+$(VM_SMOKE): tests/vm_smoke.c
 	$(call msg,TEST,$@)
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) $(LDFLAGS) -o $@ $<
 
 $(OUTPUT)/tests/%: tests/%.c $(LIBKTSTR)
 	$(call msg,TEST,$@)
