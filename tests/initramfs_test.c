@@ -3,7 +3,9 @@
 #include <dirent.h>
 #include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,14 +122,71 @@ static void rm_rf(const char *dir)
 	free(cmd);
 }
 
-TEST(closure_of_bin_true)
+/* Whether @path is an ELF of this test's own kind with a PT_INTERP. */
+static bool is_dynamic_elf(const char *path)
 {
+	Elf64_Ehdr eh, self_eh;
+	Elf64_Phdr ph;
+	bool dynamic = false;
+	int fd, self_fd, i;
+
+	self_fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (self_fd < 0 ||
+	    pread(self_fd, &self_eh, sizeof(self_eh), 0) != sizeof(self_eh))
+		abort();
+	close(self_fd);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+	    memcmp(eh.e_ident, self_eh.e_ident, EI_OSABI) ||
+	    eh.e_machine != self_eh.e_machine ||
+	    eh.e_phentsize != sizeof(ph))
+		goto out;
+	for (i = 0; i < eh.e_phnum && !dynamic; i++) {
+		if (pread(fd, &ph, sizeof(ph), eh.e_phoff + i * sizeof(ph)) !=
+		    sizeof(ph))
+			break;
+		dynamic = ph.p_type == PT_INTERP;
+	}
+out:
+	close(fd);
+	return dynamic;
+}
+
+/*
+ * A dynamically linked program every host has, or NULL. Not always
+ * /bin/true: where it is a symlink to a static busybox (the emulated arm64
+ * host) it has no loader and no libc.
+ */
+static const char *dynamic_host_elf(void)
+{
+	static const char * const candidates[] = {
+		"/bin/true", "/bin/bash", "/usr/bin/env", "/bin/sh",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(candidates); i++) {
+		if (is_dynamic_elf(candidates[i]))
+			return candidates[i];
+	}
+	return NULL;
+}
+
+#define NO_DYNAMIC_ELF "no dynamically linked /bin/true, /bin/bash, /usr/bin/env or /bin/sh"
+
+TEST(closure_of_dynamic_host_binary)
+{
+	const char *prog = dynamic_host_elf();
 	struct elf_deps d = {};
 	const struct elf_dep *libc, *ld;
 	struct stat st;
 	int i, j;
 
-	ASSERT_EQ(0, elf_deps_add(&d, "/bin/true"));
+	if (!prog)
+		SKIP(return, NO_DYNAMIC_ELF);
+	TH_LOG("closure of %s", prog);
+	ASSERT_EQ(0, elf_deps_add(&d, prog));
 	libc = dep_by_soname(&d, "libc.so.6");
 	ASSERT_NE(NULL, libc);
 	ASSERT_EQ(0, stat(libc->path, &st));
@@ -139,6 +198,8 @@ TEST(closure_of_bin_true)
 	EXPECT_EQ(0, access(ld->path, R_OK));
 #if defined(__x86_64__)
 	EXPECT_STREQ("/lib64/ld-linux-x86-64.so.2", ld->path);
+#elif defined(__aarch64__)
+	EXPECT_STREQ("/lib/ld-linux-aarch64.so.1", ld->path);
 #endif
 	/* libc needs the loader by soname: it must not come in twice. */
 	for (i = 0; i < d.nr; i++) {
@@ -148,18 +209,33 @@ TEST(closure_of_bin_true)
 	elf_deps_free(&d);
 }
 
-/* ldd lists the closure ld.so itself computes: the sonames must match. */
+/*
+ * ldd lists the closure ld.so itself computes: the sonames must match.
+ * Of this test binary if it is dynamic, else (STATIC=1, as cross builds
+ * are) of a dynamic host program.
+ */
 TEST(closure_matches_ldd)
 {
 	char *exe = self_exe(), *cmd, line[PATH_MAX + 128], *arrow;
+	const char *prog = is_dynamic_elf(exe) ? exe : dynamic_host_elf();
 	struct elf_deps d = {};
-	int nr_ldd = 0;
+	int nr_ldd = 0, ret;
 	FILE *f;
 
-	if (system("ldd /bin/true >/dev/null 2>&1"))
+	if (!prog) {
+		free(exe);
+		SKIP(return, "a static test binary and " NO_DYNAMIC_ELF);
+	}
+	cmd = xasprintf("ldd '%s' >/dev/null 2>&1", prog);
+	ret = system(cmd);
+	free(cmd);
+	if (ret) {
+		free(exe);
 		SKIP(return, "ldd not usable");
-	ASSERT_EQ(0, elf_deps_add(&d, exe));
-	cmd = xasprintf("ldd '%s'", exe);
+	}
+	TH_LOG("closure of %s", prog);
+	ASSERT_EQ(0, elf_deps_add(&d, prog));
+	cmd = xasprintf("ldd '%s'", prog);
 	f = popen(cmd, "r");
 	ASSERT_NE(NULL, f);
 	while (fgets(line, sizeof(line), f)) {
@@ -176,7 +252,8 @@ TEST(closure_matches_ldd)
 	pclose(f);
 	/* ... and nothing more, except the loader that ldd prints apart. */
 	EXPECT_EQ(nr_ldd + 1, d.nr);
-	EXPECT_NE(NULL, dep_by_soname(&d, "libelf.so.1"));
+	if (prog == exe)
+		EXPECT_NE(NULL, dep_by_soname(&d, "libelf.so.1"));
 	EXPECT_NE(NULL, interp_of(&d));
 	elf_deps_free(&d);
 	free(cmd);
@@ -400,6 +477,7 @@ FIXTURE(cache) {
 	char *dir;
 	char *motd;
 	char *exe;
+	const char *prog;	/* dynamic if the host has one: extra[1] */
 	struct initramfs_file extra[2];
 	struct initramfs_spec spec;
 };
@@ -412,7 +490,8 @@ FIXTURE_SETUP(cache)
 	put_file(self->motd, "hello guest\n", 12);
 	ASSERT_EQ(0, setenv("KTSTR_CACHE", self->dir, 1));
 	self->extra[0] = (struct initramfs_file){ self->motd, "/etc/motd", 0 };
-	self->extra[1] = (struct initramfs_file){ "/bin/true", "/bin/true", 0 };
+	self->prog = dynamic_host_elf() ? : "/bin/true";
+	self->extra[1] = (struct initramfs_file){ self->prog, self->prog, 0 };
 	self->spec = (struct initramfs_spec){
 		.init = self->exe, .extra = self->extra, .nr_extra = 2,
 		.resolve_extra_deps = true,
@@ -433,6 +512,7 @@ TEST_F(cache, archive_contents_and_hit)
 	struct buf gz = {}, exe = {};
 	struct elf_deps d = {};
 	char *path, *again, *prefix;
+	const struct elf_dep *ld;
 	const struct ent *e;
 	int n, i, nr_libc = 0;
 
@@ -462,20 +542,29 @@ TEST_F(cache, archive_contents_and_hit)
 	EXPECT_EQ(1, e->f[F_RMIN]);
 	EXPECT_NE(NULL, find(v, n, "proc"));
 	EXPECT_NE(NULL, find(v, n, "sys/fs/cgroup"));
-	EXPECT_NE(NULL, find(v, n, "bin/true"));
-	/* The loader at its PT_INTERP path, as a file, not a symlink. */
+	EXPECT_NE(NULL, find(v, n, self->prog + 1));
+	/*
+	 * The loader at its PT_INTERP path, as a file, not a symlink. This
+	 * test binary is static in a cross build; then the loader and libc
+	 * come from the dynamic extra file, if the host has one.
+	 */
 	ASSERT_EQ(0, elf_deps_add(&d, self->exe));
-	e = find(v, n, interp_of(&d)->path + 1);
-	ASSERT_NE(NULL, e);
-	EXPECT_TRUE(S_ISREG(e->f[F_MODE]));
-	EXPECT_GT(e->f[F_SIZE], 0);
+	ASSERT_EQ(0, elf_deps_add(&d, self->prog));
+	ld = interp_of(&d);
+	if (ld) {
+		e = find(v, n, ld->path + 1);
+		ASSERT_NE(NULL, e);
+		EXPECT_TRUE(S_ISREG(e->f[F_MODE]));
+		EXPECT_GT(e->f[F_SIZE], 0);
+	}
 	for (i = 0; i < n; i++) {
 		const char *base = strrchr(v[i].name, '/');
 
 		if (base && !strcmp(base, "/libc.so.6") && S_ISREG(v[i].f[F_MODE]))
 			nr_libc++;
 	}
-	EXPECT_EQ(1, nr_libc);
+	/* One libc, shared; none if no input is dynamic. */
+	EXPECT_EQ(ld ? 1 : 0, nr_libc);
 
 	/* Same inputs: same path, no second compression. */
 	ASSERT_EQ(0, initramfs_get(&self->spec, &again));
@@ -487,6 +576,65 @@ TEST_F(cache, archive_contents_and_hit)
 	free(prefix);
 	free(again);
 	free(path);
+	free(v);
+}
+
+/*
+ * Static inputs, as on a host whose userland is a static busybox: a
+ * static-pie /init and an extra file that is a symlink to a static ELF,
+ * its dependencies resolved. Packed as they are, with nothing added: no
+ * loader, no library, no library symlink, and the link's target as a file.
+ */
+TEST_F(cache, static_init_and_symlinked_extra)
+{
+	char *busybox = xasprintf("%s/busybox", self->dir);
+	char *link = xasprintf("%s/true", self->dir);
+	char *init = xasprintf("%s/init", self->dir);
+	struct ent *v = xmalloc(MAX_ENTS * sizeof(*v));
+	struct buf gz = {}, bb = {};
+	struct elf_deps d = {};
+	const struct ent *e;
+	char *path;
+	int n, i;
+
+	put_tiny_elf(busybox, ET_EXEC, EM_X86_64);
+	put_tiny_elf(init, ET_DYN, EM_X86_64);
+	ASSERT_EQ(0, symlink("busybox", link));
+	ASSERT_EQ(0, elf_deps_add(&d, init));
+	ASSERT_EQ(0, elf_deps_add(&d, link));
+	EXPECT_EQ(0, d.nr);
+	self->spec.init = init;
+	self->extra[1] = (struct initramfs_file){ link, "/bin/true", 0 };
+
+	ASSERT_EQ(0, initramfs_get(&self->spec, &path));
+	ASSERT_EQ(0, gunzip(path, &gz));
+	n = parse(gz.data, gz.len, v, MAX_ENTS);
+	ASSERT_GT(n, 0);
+	EXPECT_TRUE(parents_first(v, n));
+	e = find(v, n, "init");
+	ASSERT_NE(NULL, e);
+	EXPECT_EQ(S_IFREG | 0755, e->f[F_MODE]);
+	EXPECT_EQ(sizeof(Elf64_Ehdr), e->f[F_SIZE]);
+	e = find(v, n, "bin/true");
+	ASSERT_NE(NULL, e);
+	EXPECT_TRUE(S_ISREG(e->f[F_MODE]));
+	ASSERT_EQ(0, read_file(busybox, &bb));
+	ASSERT_EQ(bb.len, e->f[F_SIZE]);
+	EXPECT_EQ(0, memcmp(bb.data, e->data, bb.len));
+	for (i = 0; i < n; i++) {
+		EXPECT_FALSE(S_ISLNK(v[i].f[F_MODE]))
+			TH_LOG("unexpected symlink %s", v[i].name);
+		EXPECT_EQ(NULL, strstr(v[i].name, ".so"))
+			TH_LOG("unexpected library %s", v[i].name);
+	}
+	EXPECT_EQ(1, initramfs_nr_compressed());
+	elf_deps_free(&d);
+	buf_free(&bb);
+	buf_free(&gz);
+	free(path);
+	free(init);
+	free(link);
+	free(busybox);
 	free(v);
 }
 

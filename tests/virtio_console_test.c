@@ -16,17 +16,22 @@
 #include <linux/virtio_mmio.h>
 
 /* Ours first: kselftest.h only defines ARRAY_SIZE/__noreturn if unset. */
+#include "vmm/arch.h"
 #include "vmm/vm.h"
 #include "virtio/console.h"
+#include "harness/topology.h"
 #include "harness/tlv.h"
 #include "kselftest_harness.h"
 
+/* The driver's RAM (rings, then buffers): here, or a KVM VM's RAM. */
 #define RAM	0x100000ULL
 #define RAM_SZ	0x100000ULL
 #define NUM	16
 #define BUFSZ	0x1000
-#define RING(q)	(RAM + (q) * 0x2000ULL)		/* desc, +0x400 avail, +0x800 used */
-#define BUF(q, slot) (RAM + 0x40000 + ((q) * NUM + (slot)) * (uint64_t)BUFSZ)
+/* desc, +0x400 avail, +0x800 used */
+#define RING(s, q)	((s)->ram_gpa + (q) * 0x2000ULL)
+#define BUF(s, q, slot)	((s)->ram_gpa + 0x40000 + \
+			 ((q) * NUM + (slot)) * (uint64_t)BUFSZ)
 #define PORT_RX(p) ((p) ? 2 * (p) + 2 : 0)
 #define PORT_TX(p) (PORT_RX(p) + 1)
 #define CTRL_RX	2
@@ -46,6 +51,7 @@ struct output {
 FIXTURE(con) {
 	struct vm vm;
 	uint8_t *ram;
+	uint64_t ram_gpa;
 	struct virtio_console *con;
 	struct gq gq[CON_NR_QUEUES];
 	struct output out;
@@ -75,7 +81,7 @@ static void on_output(void *opaque, unsigned int port, const uint8_t *data,
 
 static void *gpa(conf_t *self, uint64_t a)
 {
-	return self->ram + (a - RAM);
+	return self->ram + (a - self->ram_gpa);
 }
 
 static uint32_t rd(conf_t *self, uint64_t off)
@@ -95,12 +101,12 @@ static void setup_queue(conf_t *self, unsigned int q)
 {
 	wr(self, VIRTIO_MMIO_QUEUE_SEL, q);
 	wr(self, VIRTIO_MMIO_QUEUE_NUM, NUM);
-	wr(self, VIRTIO_MMIO_QUEUE_DESC_LOW, RING(q));
-	wr(self, VIRTIO_MMIO_QUEUE_DESC_HIGH, 0);
-	wr(self, VIRTIO_MMIO_QUEUE_AVAIL_LOW, RING(q) + 0x400);
-	wr(self, VIRTIO_MMIO_QUEUE_AVAIL_HIGH, 0);
-	wr(self, VIRTIO_MMIO_QUEUE_USED_LOW, RING(q) + 0x800);
-	wr(self, VIRTIO_MMIO_QUEUE_USED_HIGH, 0);
+	wr(self, VIRTIO_MMIO_QUEUE_DESC_LOW, RING(self, q));
+	wr(self, VIRTIO_MMIO_QUEUE_DESC_HIGH, RING(self, q) >> 32);
+	wr(self, VIRTIO_MMIO_QUEUE_AVAIL_LOW, RING(self, q) + 0x400);
+	wr(self, VIRTIO_MMIO_QUEUE_AVAIL_HIGH, (RING(self, q) + 0x400) >> 32);
+	wr(self, VIRTIO_MMIO_QUEUE_USED_LOW, RING(self, q) + 0x800);
+	wr(self, VIRTIO_MMIO_QUEUE_USED_HIGH, (RING(self, q) + 0x800) >> 32);
 	wr(self, VIRTIO_MMIO_QUEUE_READY, 1);
 }
 
@@ -110,13 +116,13 @@ static void post(conf_t *self, unsigned int q, const void *data,
 {
 	struct gq *g = &self->gq[q];
 	uint16_t slot = g->avail_idx % NUM;
-	struct vring_desc *d = gpa(self, RING(q));
-	struct vring_avail *a = gpa(self, RING(q) + 0x400);
+	struct vring_desc *d = gpa(self, RING(self, q));
+	struct vring_avail *a = gpa(self, RING(self, q) + 0x400);
 
-	d[slot] = (struct vring_desc){ BUF(q, slot), data ? len : BUFSZ,
+	d[slot] = (struct vring_desc){ BUF(self, q, slot), data ? len : BUFSZ,
 				       data ? 0 : VRING_DESC_F_WRITE, 0 };
 	if (data)
-		memcpy(gpa(self, BUF(q, slot)), data, len);
+		memcpy(gpa(self, BUF(self, q, slot)), data, len);
 	a->ring[slot] = slot;
 	__atomic_store_n(&a->idx, ++g->avail_idx, __ATOMIC_RELEASE);
 }
@@ -125,14 +131,14 @@ static void post(conf_t *self, unsigned int q, const void *data,
 static uint8_t *used(conf_t *self, unsigned int q, uint32_t *len)
 {
 	struct gq *g = &self->gq[q];
-	struct vring_used *u = gpa(self, RING(q) + 0x800);
+	struct vring_used *u = gpa(self, RING(self, q) + 0x800);
 	struct vring_used_elem *e;
 
 	if (__atomic_load_n(&u->idx, __ATOMIC_ACQUIRE) == g->used_seen)
 		return NULL;
 	e = &u->ring[g->used_seen++ % NUM];
 	*len = e->len;
-	return gpa(self, BUF(q, e->id));
+	return gpa(self, BUF(self, q, e->id));
 }
 
 static void send_ctrl(conf_t *self, uint32_t id, uint16_t event,
@@ -225,6 +231,7 @@ FIXTURE_SETUP(con)
 	self->ram = aligned_alloc(4096, RAM_SZ);
 	ASSERT_NE(NULL, self->ram);
 	memset(self->ram, 0, RAM_SZ);
+	self->ram_gpa = RAM;
 	self->vm.regions[0] = (struct mem_region){ .gpa = RAM, .size = RAM_SZ,
 						   .hva = self->ram };
 	self->vm.nr_regions = 1;
@@ -399,7 +406,7 @@ TEST_F(con, bad_ring_needs_reset)
 	irqs = self->con->dev.nr_irqs;
 	/* A descriptor pointing outside RAM on the data port. */
 	post(self, PORT_TX(CON_PORT_DATA), "x", 1);
-	((struct vring_desc *)gpa(self, RING(PORT_TX(CON_PORT_DATA))))[0].addr = 0x1000;
+	((struct vring_desc *)gpa(self, RING(self, PORT_TX(CON_PORT_DATA))))[0].addr = 0x1000;
 	wr(self, VIRTIO_MMIO_QUEUE_NOTIFY, PORT_TX(CON_PORT_DATA));
 	EXPECT_TRUE(rd(self, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
 	EXPECT_TRUE(rd(self, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
@@ -421,9 +428,9 @@ TEST_F(con, bad_queue_setup_needs_reset)
 	negotiate(self, GOOD_FEATURES);
 	wr(self, VIRTIO_MMIO_QUEUE_SEL, 0);
 	wr(self, VIRTIO_MMIO_QUEUE_NUM, 12);		/* not a power of two */
-	wr(self, VIRTIO_MMIO_QUEUE_DESC_LOW, RING(0));
-	wr(self, VIRTIO_MMIO_QUEUE_AVAIL_LOW, RING(0) + 0x400);
-	wr(self, VIRTIO_MMIO_QUEUE_USED_LOW, RING(0) + 0x800);
+	wr(self, VIRTIO_MMIO_QUEUE_DESC_LOW, RING(self, 0));
+	wr(self, VIRTIO_MMIO_QUEUE_AVAIL_LOW, RING(self, 0) + 0x400);
+	wr(self, VIRTIO_MMIO_QUEUE_USED_LOW, RING(self, 0) + 0x800);
 	wr(self, VIRTIO_MMIO_QUEUE_READY, 1);
 	EXPECT_EQ(0U, rd(self, VIRTIO_MMIO_QUEUE_READY));
 	EXPECT_TRUE(rd(self, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
@@ -433,8 +440,8 @@ TEST_F(con, bad_queue_setup_needs_reset)
 	wr(self, VIRTIO_MMIO_QUEUE_NUM, NUM);
 	wr(self, VIRTIO_MMIO_QUEUE_DESC_LOW, 0);
 	wr(self, VIRTIO_MMIO_QUEUE_DESC_HIGH, 1);	/* 4 GiB: not RAM */
-	wr(self, VIRTIO_MMIO_QUEUE_AVAIL_LOW, RING(1) + 0x400);
-	wr(self, VIRTIO_MMIO_QUEUE_USED_LOW, RING(1) + 0x800);
+	wr(self, VIRTIO_MMIO_QUEUE_AVAIL_LOW, RING(self, 1) + 0x400);
+	wr(self, VIRTIO_MMIO_QUEUE_USED_LOW, RING(self, 1) + 0x800);
 	wr(self, VIRTIO_MMIO_QUEUE_READY, 1);
 	EXPECT_EQ(0U, rd(self, VIRTIO_MMIO_QUEUE_READY));
 	EXPECT_TRUE(rd(self, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
@@ -487,31 +494,47 @@ static void kick(conf_t *d)
 
 /*
  * The KVM path: irqfd, QueueNotify ioeventfd and the I/O thread. No vCPU
- * runs; the test plays KVM by signalling the ioeventfd itself.
+ * runs; the test plays KVM by signalling the ioeventfd itself. The VM is
+ * set up in the VMM's order, with the arch's own hooks: KVM_IRQFD needs an
+ * initialised in-kernel irqchip, and aarch64 initialises its vGIC only
+ * once the vCPUs exist.
  */
 TEST(kvm_ioeventfd_thread)
 {
-	conf_t d = {};
+	uint64_t base = vm_arch_virtio_base(0);
 	struct buf frame = {};
+	struct topology topo;
+	conf_t d = {};
+	char err[256];
 	struct vm *vm;
+	uint32_t id;
 	int fd, i;
 
 	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		SKIP(return, "no /dev/kvm");
 	close(fd);
+	ASSERT_EQ(0, topology_parse("1n1l1c1t", 64ULL << 20, &topo, err,
+				    sizeof(err)))
+		TH_LOG("%s", err);
 	vm = vm_create();
 	ASSERT_EQ(0, vm_arch_init(vm));
-	ASSERT_EQ(0, vm_add_ram(vm, RAM, RAM_SZ, 0));
-	tlv_decoder_init(&d.out.tlv, on_frame, &d.out);
+	ASSERT_EQ(0, vm_arch_setup_memory(vm, &topo));
+	id = vm_arch_vcpu_id(&topo, 0);
+	ASSERT_EQ(0, vm_create_vcpus(vm, 1, &id));
+	/* The test driver's rings and buffers in the first RAM region. */
+	ASSERT_LE(RAM_SZ, vm->regions[0].size);
+	d.ram_gpa = vm->regions[0].gpa;
 	d.ram = vm->regions[0].hva;
-	d.con = virtio_console_create(vm, 0xd0000000, 5, on_output, &d.out);
+	tlv_decoder_init(&d.out.tlv, on_frame, &d.out);
+	d.con = virtio_console_create(vm, base, vm_arch_virtio_gsi(0),
+				      on_output, &d.out);
 	ASSERT_NE(NULL, d.con);
 	ASSERT_LE(0, d.con->dev.irqfd);
 	ASSERT_LE(0, d.con->mmio.notify_fd);
 	ASSERT_TRUE(d.con->mmio.thread_started);
 	ASSERT_EQ(1, vm->mmio.nr);
-	EXPECT_EQ(0xd0000000ULL, vm->mmio.ranges[0].base);
+	EXPECT_EQ(base, vm->mmio.ranges[0].base);
 
 	negotiate(&d, GOOD_FEATURES);
 	for (i = 0; i < CON_NR_QUEUES; i++)
