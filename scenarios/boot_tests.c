@@ -39,6 +39,35 @@ static int boot_pid1(struct ktstr_ctx *ctx)
 KTSTR_TEST(boot_pid1, .category = "boot",
 	   .description = "guest reaches PID 1 with proc, sys, dev, cgroup2 mounted");
 
+/*
+ * Every declared vCPU comes online: the boot CPU starts the others (x86:
+ * INIT-SIPI through the local APIC; arm64: PSCI CPU_ON from the device
+ * tree's enable-method), and the kernel's online mask says so.
+ */
+static int boot_smp_online(struct ktstr_ctx *ctx)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *path = "/sys/devices/system/cpu/online";
+	char buf[32] = "";
+	FILE *f;
+
+	if (cpus != 4)
+		return ktstr_fail(ctx, "%ld CPUs online, declared 4", cpus);
+	f = fopen(path, "r");
+	if (!f)
+		return ktstr_fail(ctx, "%s: %s", path, strerror(errno));
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	if (strcmp(buf, "0-3"))
+		return ktstr_fail(ctx, "%s reads '%s', not 0-3", path, buf);
+	ktstr_diag(ctx, "cpus online %s, brought up by the boot CPU", buf);
+	return KTSTR_PASS;
+}
+KTSTR_TEST(boot_smp_online, .category = "boot", .topology = "1n1l4c1t",
+	   .description = "4 vCPUs: the boot CPU brings up the 3 others (INIT-SIPI / PSCI CPU_ON)");
+
 static int boot_fail_reported(struct ktstr_ctx *ctx)
 {
 	return ktstr_fail(ctx, "deliberate failure, code %d", 42);
