@@ -4,7 +4,8 @@
  * (its address map, INTIDs, one virtio-mmio transport) for 1, 4 and 16
  * vCPUs, read back with libfdt (cpus and their MPIDR reg, GIC frames,
  * UART and virtio interrupts, chosen) and, where device-tree-compiler is
- * installed, decompiled cleanly by `dtc -I dtb -O dts`. Runs on every host.
+ * installed, decompiled cleanly by `dtc -I dtb -O dts`; the pvtime
+ * records' place outside RAM. Runs on every host.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,6 +155,68 @@ TEST(four_vcpus)
 TEST(sixteen_vcpus)
 {
 	check(_metadata, "2n4l2c2t", 16);
+}
+
+static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/*
+ * The pvtime records: one per vCPU up to TOPO_MAX_CPUS, 64-byte aligned
+ * (KVM_ARM_VCPU_PVTIME_IPA), outside every /memory range and every
+ * device the tree describes.
+ */
+TEST(pvtime_outside_memory)
+{
+	struct vm_dt *d = calloc(1, sizeof(*d));
+	uint64_t base = ARM64_PVTIME_BASE, size = ARM64_PVTIME_SIZE;
+	const fdt64_t *reg;
+	int node, len, i;
+
+	ASSERT_NE(NULL, d);
+	EXPECT_EQ(0, ARM64_PVTIME_IPA(1) % 64);
+	EXPECT_EQ(sizeof(struct arm64_pvtime_rec), ARM64_PVTIME_REC);
+	EXPECT_GE(base + size, ARM64_PVTIME_IPA(TOPO_MAX_CPUS - 1) +
+			       ARM64_PVTIME_REC);
+	EXPECT_FALSE(overlaps(base, size, ARM64_GICD_BASE, ARM64_GICD_SIZE));
+	EXPECT_FALSE(overlaps(base, size, ARM64_GICR_BASE, ARM64_GICR_MAX));
+	EXPECT_FALSE(overlaps(base, size, ARM64_UART_BASE,
+			      ARM64_NR_UARTS * ARM64_UART_STRIDE));
+	EXPECT_FALSE(overlaps(base, size, ARM64_VIRTIO_BASE,
+			      ARM64_NR_VIRTIO * ARM64_VIRTIO_STRIDE));
+	ASSERT_EQ(0, build(d, "2n4l2c2t")) TH_LOG("%s", d->err);
+	i = 0;
+	fdt_for_each_subnode(node, d->blob, 0) {
+		const char *type = fdt_getprop(d->blob, node, "device_type",
+					       NULL);
+
+		if (!type || strcmp(type, "memory"))
+			continue;
+		reg = fdt_getprop(d->blob, node, "reg", &len);
+		ASSERT_NE(NULL, reg);
+		for (; len >= 16; len -= 16, reg += 2, i++)
+			EXPECT_FALSE(overlaps(base, size, fdt64_to_cpu(reg[0]),
+					      fdt64_to_cpu(reg[1])))
+				TH_LOG("%s overlaps pvtime",
+				       fdt_get_name(d->blob, node, NULL));
+	}
+	EXPECT_EQ(2, i);
+	free(d);
+}
+
+/* KVM writes the record little-endian; the VMM reads stolen_time. */
+TEST(pvtime_record)
+{
+	uint8_t raw[ARM64_PVTIME_REC] = {};
+	uint64_t ns = 0x0102030405060708ULL;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		raw[8 + i] = ns >> (8 * i);
+	raw[0] = 0xff;		/* revision, attributes: not the steal */
+	raw[4] = 0xee;
+	EXPECT_EQ(ns, arm64_pvtime_stolen((struct arm64_pvtime_rec *)raw));
 }
 
 TEST_HARNESS_MAIN

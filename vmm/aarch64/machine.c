@@ -33,7 +33,7 @@ int vm_arch_setup_memory(struct vm *vm, const struct topology *topo)
 			return err;
 	}
 	vm->arch->topo = topo;
-	return 0;
+	return arm64_pvtime_setup(vm);
 }
 
 uint64_t vm_arch_virtio_base(int i)
