@@ -3,8 +3,8 @@
  * vmm/aarch64/dt.c: the device tree exactly as the aarch64 VMM fills it
  * (its address map, INTIDs, one virtio-mmio transport) for 1, 4 and 16
  * vCPUs, read back with libfdt (cpus and their MPIDR reg, GIC frames,
- * UART and virtio interrupts, chosen) and, where device-tree-compiler is
- * installed, decompiled cleanly by `dtc -I dtb -O dts`; the pvtime
+ * UART, virtio and PMU interrupts, chosen) and, where device-tree-compiler
+ * is installed, decompiled cleanly by `dtc -I dtb -O dts`; the pvtime
  * records' place outside RAM. Runs on every host.
  */
 #include <stdio.h>
@@ -21,6 +21,7 @@
 #define CMDLINE		"console=ttyS0 earlycon=uart8250,mmio,0x9000000"
 
 struct vm_dt {
+	bool pmu;
 	struct topology t;
 	uint64_t mpidr[TOPO_MAX_CPUS];
 	struct fdt_mmio_dev virtio;
@@ -41,7 +42,7 @@ static int build(struct vm_dt *d, const char *spec)
 		.topo = &d->t, .mpidr = d->mpidr, .virtio = &d->virtio,
 		.nr_virtio = 1, .cmdline = CMDLINE,
 		.initrd_start = ARM64_RAM_BASE + (64 << 20),
-		.initrd_size = 1 << 20,
+		.initrd_size = 1 << 20, .pmu = d->pmu,
 	};
 	uint32_t i;
 	int r;
@@ -155,6 +156,30 @@ TEST(four_vcpus)
 TEST(sixteen_vcpus)
 {
 	check(_metadata, "2n4l2c2t", 16);
+}
+
+/* The PMU node: arm,armv8-pmuv3 on the PPI KVM_ARM_VCPU_PMU_V3_IRQ sets. */
+TEST(pmu_node)
+{
+	struct vm_dt *d = calloc(1, sizeof(*d));
+	char out[4096];
+	int pmu;
+
+	ASSERT_NE(NULL, d);
+	ASSERT_EQ(0, build(d, "1n1l4c1t")) TH_LOG("%s", d->err);
+	EXPECT_GT(0, fdt_node_offset_by_compatible(d->blob, -1,
+						   "arm,armv8-pmuv3"));
+	d->pmu = true;
+	ASSERT_EQ(0, build(d, "1n1l4c1t")) TH_LOG("%s", d->err);
+	pmu = fdt_node_offset_by_compatible(d->blob, -1, "arm,armv8-pmuv3");
+	ASSERT_LE(0, pmu);
+	EXPECT_EQ(1, cell(d->blob, pmu, "interrupts", 0));	/* PPI */
+	EXPECT_EQ(ARM64_PMU_PPI - 16, cell(d->blob, pmu, "interrupts", 1));
+	EXPECT_EQ(4, cell(d->blob, pmu, "interrupts", 2));	/* level high */
+	if (!system("command -v dtc >/dev/null 2>&1"))
+		EXPECT_EQ(0, dtc_clean(d->blob, out, sizeof(out)))
+			TH_LOG("dtc: %s", out);
+	free(d);
 }
 
 static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)

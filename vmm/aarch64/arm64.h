@@ -4,6 +4,7 @@
 #define KTSTR_VMM_AARCH64_ARM64_H
 
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,7 @@ struct vm;
 struct vm_arch {
 	int gic_fd;			/* KVM_DEV_TYPE_ARM_VGIC_V3 */
 	struct kvm_vcpu_init init;	/* KVM_ARM_PREFERRED_TARGET */
+	bool pmu;			/* KVM_CAP_ARM_PMU_V3: vCPUs get PMUv3 */
 	const struct topology *topo;
 	/*
 	 * The pvtime records (ARM64_PVTIME_BASE), and the KVM attribute a

@@ -101,6 +101,7 @@ static int build_fdt(struct vm *vm, const struct vmm_config *cfg,
 		.topo = &cfg->topo, .mpidr = mpidr, .nr_cpus = vm->nr_vcpus,
 		.virtio = virtio, .cmdline = cmdline,
 		.initrd_start = l->initrd, .initrd_size = initrd_size,
+		.pmu = vm->arch->pmu,
 	};
 	void *dtb = vm_gpa_to_hva(vm, l->fdt, FDT_MAX_SIZE);
 	char *args = NULL;

@@ -32,6 +32,8 @@ int vcpu_arch_init(struct vcpu *v)
 	int r;
 
 	init.features[0] |= 1U << KVM_ARM_VCPU_PSCI_0_2;
+	if (v->vm->arch->pmu)
+		init.features[0] |= 1U << KVM_ARM_VCPU_PMU_V3;
 	if (v->id)
 		init.features[0] |= 1U << KVM_ARM_VCPU_POWER_OFF;
 	vcpu_ioctl(v, KVM_ARM_VCPU_INIT, &init);

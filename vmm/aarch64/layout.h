@@ -14,6 +14,7 @@
 #define KTSTR_VMM_AARCH64_LAYOUT_H
 
 #include <endian.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,8 @@
 #define ARM64_TIMER_PHYS_PPI	30
 #define ARM64_TIMER_VIRT_PPI	27
 #define ARM64_TIMER_HYP_PPI	26
+/* The PMUv3 overflow interrupt, the PPI kvmtool and QEMU's virt use. */
+#define ARM64_PMU_PPI		23
 
 /* struct pvclock_vcpu_stolen_time, as KVM writes it: little-endian. */
 struct arm64_pvtime_rec {
@@ -78,6 +81,7 @@ struct arm64_dt_input {
 	uint32_t nr_virtio;
 	const char *cmdline;
 	uint64_t initrd_start, initrd_size;
+	bool pmu;			/* vCPUs have PMUv3 on ARM64_PMU_PPI */
 };
 
 /* A machine for fdt_build() and the storage it points into. */
