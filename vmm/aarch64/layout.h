@@ -72,6 +72,18 @@ static inline uint64_t arm64_pvtime_stolen(const struct arm64_pvtime_rec *r)
 	return le64toh(__atomic_load_n(&r->stolen_time, __ATOMIC_RELAXED));
 }
 
+/*
+ * The MPIDR_EL1 KVM gives vCPU @id (arch/arm64/kvm/sys_regs.c:
+ * reset_mpidr()): Aff0 = id bits 3:0, Aff1 = 11:4, Aff2 = 19:12, and the
+ * RES1 bit 31. The VMM reads the real one (KVM_GET_ONE_REG); this is for
+ * `ktstr topo`, which runs no VM, and the tests.
+ */
+static inline uint64_t arm64_kvm_mpidr(uint32_t id)
+{
+	return 1ULL << 31 | (id & 0xf) | (uint64_t)((id >> 4) & 0xff) << 8 |
+	       (uint64_t)((id >> 12) & 0xff) << 16;
+}
+
 /* What the device tree carries besides the fixed map. */
 struct arm64_dt_input {
 	const struct topology *topo;
