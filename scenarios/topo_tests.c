@@ -411,6 +411,48 @@ KTSTR_TEST(topo_2n4l2c2t, .category = "topo", .topology = "2n4l2c2t",
 	   .memory_mb = 512, .timeout_ms = 240000,
 	   .description = "16 vCPUs on 2 nodes: packages, node CPUs, memory, distances");
 
+static int topo_2n2l1c2t(struct ktstr_ctx *ctx)
+{
+	return topo_verify(ctx);
+}
+KTSTR_TEST(topo_2n2l1c2t, .category = "topo", .topology = "2n2l1c2t",
+	   .memory_mb = 512,
+	   .description = "4 vCPUs on 2 nodes, SMT: packages, siblings, L3 per node, node memory and distances");
+
+/*
+ * Two CPU nodes and a memory-only node 2 with an asymmetric distance
+ * matrix, no HMAT: what an arm64 device tree can describe of a CXL-like
+ * machine (numa-node-id on /memory, distance-map).
+ */
+static void memory_only_topology(struct topology *t)
+{
+	static const uint8_t dist[3][3] = {
+		{ 10, 21, 28 },
+		{ 24, 10, 36 },
+		{ 30, 38, 10 },
+	};
+	uint32_t i;
+
+	t->numa_nodes = 3;
+	t->nodes[0].llcs = 1;
+	t->nodes[1].llcs = 1;
+	t->nodes[2].llcs = 0;
+	t->nodes[0].mem_bytes = 256ULL << 20;
+	t->nodes[1].mem_bytes = 128ULL << 20;
+	t->nodes[2].mem_bytes = 128ULL << 20;
+	for (i = 0; i < 3; i++)
+		memcpy(t->distances[i], dist[i], sizeof(dist[i]));
+	t->allow_asymmetric = true;
+}
+
+static int topo_memory_only(struct ktstr_ctx *ctx)
+{
+	return topo_verify(ctx);
+}
+KTSTR_TEST(topo_memory_only, .category = "topo", .topology = "2n2l1c1t",
+	   .topology_fn = memory_only_topology, .memory_mb = 512,
+	   .description = "2 CPU nodes + a memory-only node, asymmetric distances, no HMAT: node CPUs, memory, distances");
+
 /*
  * Two CPU nodes and a CXL-like memory-only node 2, an asymmetric SLIT and
  * HMAT data with a memory-side cache on node 2. Node 2 is nearer to node 0
