@@ -5,10 +5,13 @@
  * the guest or skips visibly, and per-vCPU host telemetry is reported.
  */
 #include <errno.h>
+#include <linux/perf_event.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +21,12 @@
 
 #include "harness/test.h"
 #include "vmm/hosttune.h"
+
+#ifdef __aarch64__
+#define IS_ENABLED_AARCH64	1
+#else
+#define IS_ENABLED_AARCH64	0
+#endif
 
 #define KVM_CPUID_FEATURES_LEAF	0x40000001
 #define KVM_FEATURE_STEAL_TIME_BIT	5
@@ -231,6 +240,49 @@ KTSTR_TEST(perf_telemetry, .category = "perf",
 	   .description = "per-vCPU host telemetry (busy, steal, halted, exits) is reported and non-zero for a busy guest",
 	   .topology = "1n1l2c1t", .duration_ms = 1500, .timeout_ms = 120000,
 	   .host_check = check_telemetry);
+
+/*
+ * The PMUv3 an arm64 VMM gives its vCPUs (KVM_ARM_VCPU_PMU_V3, the
+ * arm,armv8-pmuv3 node on PPI 23) counts the guest's cycles. The device
+ * tree has no pmu node when the host KVM lacks KVM_CAP_ARM_PMU_V3.
+ */
+#define DT_PMU "/sys/firmware/devicetree/base/pmu"
+
+static int perf_pmu_cycles(struct ktstr_ctx *ctx)
+{
+	struct perf_event_attr a = {
+		.type = PERF_TYPE_HARDWARE, .size = sizeof(a),
+		.config = PERF_COUNT_HW_CPU_CYCLES, .disabled = 1,
+	};
+	uint64_t count = 0, end;
+	int fd;
+
+	if (!IS_ENABLED_AARCH64)
+		return ktstr_skip(ctx, "nothing to check off arm64: the PMUv3 device-tree node is the aarch64 VMM's");
+	if (access(DT_PMU, F_OK))
+		return ktstr_skip(ctx, "no %s: the host KVM lacks KVM_CAP_ARM_PMU_V3",
+				  DT_PMU);
+	fd = syscall(__NR_perf_event_open, &a, 0, -1, -1, 0);
+	if (fd < 0)
+		return ktstr_fail(ctx, "perf_event_open(PERF_COUNT_HW_CPU_CYCLES) with %s present: %s (armv8_pmuv3 not bound to it?)",
+				  DT_PMU, strerror(errno));
+	ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
+	end = now_ns() + 200 * 1000000ULL;
+	while (now_ns() < end)
+		;
+	ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
+	if (read(fd, &count, sizeof(count)) != sizeof(count))
+		count = 0;
+	close(fd);
+	ktstr_diag(ctx, "PMUv3 cycles in 200 ms of spinning: %llu",
+		   (unsigned long long)count);
+	if (!count)
+		return ktstr_fail(ctx, "the PMUv3 cycle counter did not advance in 200 ms of spinning");
+	return KTSTR_PASS;
+}
+KTSTR_TEST(perf_pmu_cycles, .category = "perf",
+	   .description = "arm64: the vCPUs' PMUv3 (device-tree pmu node, PPI 23) counts guest cycles",
+	   .topology = "1n1l1c1t", .timeout_ms = 60000);
 
 /* The host said performance mode was forced off for this run. */
 static bool perf_forced_off(void)
