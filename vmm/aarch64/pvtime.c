@@ -44,6 +44,9 @@ int arm64_pvtime_init(struct vcpu *v)
 		return -E2BIG;
 	/* ENXIO: no pvtime (a host kernel without CONFIG_SCHED_INFO). */
 	if (__vcpu_ioctl(v, KVM_HAS_DEVICE_ATTR, &a)) {
+		if (!arch->pvtime_missing)
+			pr_warn("host KVM lacks KVM_ARM_VCPU_PVTIME_IPA (%s): the guest gets no steal clock",
+				strerror(errno));
 		arch->pvtime_missing = "KVM_ARM_VCPU_PVTIME_IPA";
 		return 0;
 	}
