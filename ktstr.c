@@ -160,6 +160,7 @@ static int cmd_topo(int argc, char **argv)
 {
 	struct topology t;
 	char err[256], spec[64];
+	const char *more;
 	uint32_t cpu;
 
 	if (argc != 2)
@@ -171,14 +172,19 @@ static int cmd_topo(int argc, char **argv)
 	printf("# %s: %u node(s), %u LLC(s), %u core(s)/LLC, %u thread(s)/core, %u vCPUs%s\n",
 	       spec, t.numa_nodes, t.llcs, t.cores_per_llc, t.threads_per_core,
 	       topology_nr_cpus(&t), vm_arch_topo_note(&t));
-	printf("%-5s %-5s %-5s %-5s %-6s %s\n", "cpu", "node", "llc", "core",
-	       "thread", vm_arch_vcpu_id_name());
+	/* The id column is padded only when the arch has more after it. */
+	more = vm_arch_topo_columns();
+	printf("%-5s %-5s %-5s %-5s %-6s %-*s%s\n", "cpu", "node", "llc",
+	       "core", "thread", *more ? 7 : 0, vm_arch_vcpu_id_name(), more);
 	for (cpu = 0; cpu < topology_nr_cpus(&t); cpu++) {
+		char cols[128];
 		struct topo_cpu c;
 
 		topology_cpu(&t, cpu, &c);
-		printf("%-5u %-5u %-5u %-5u %-6u %u\n", cpu, c.node, c.llc,
-		       c.core, c.thread, vm_arch_vcpu_id(&t, cpu));
+		vm_arch_topo_cpu(&t, cpu, cols, sizeof(cols));
+		printf("%-5u %-5u %-5u %-5u %-6u %-*u%s\n", cpu, c.node, c.llc,
+		       c.core, c.thread, *more ? 7 : 0,
+		       vm_arch_vcpu_id(&t, cpu), cols);
 	}
 	return 0;
 }

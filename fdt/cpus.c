@@ -12,6 +12,7 @@
  * (drivers/base/cacheinfo.c: cache_setup_of_node(), fw_token = the node),
  * hence the L3 shared_cpu_list of every LLC.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -147,6 +148,33 @@ static void cpu_map(struct fdt_ctx *ctx)
 		fdt_end(ctx);
 	}
 	fdt_end(ctx);
+}
+
+/* The socket of a CPU-bearing @node, as cpu_map() numbers them. */
+static uint32_t node_socket(const struct topology *t, uint32_t node)
+{
+	uint32_t n, socket = 0;
+
+	for (n = 0; n < node; n++)
+		if (topology_node_first_llc(t, n) !=
+		    topology_node_first_llc(t, n + 1))
+			socket++;
+	return socket;
+}
+
+int fdt_cpu_map_path(const struct topology *t, uint32_t cpu, char *buf,
+		     size_t len)
+{
+	struct topo_cpu c;
+	int n;
+
+	topology_cpu(t, cpu, &c);
+	n = snprintf(buf, len, "/cpus/cpu-map/socket%u/cluster%u/core%u",
+		     node_socket(t, c.node),
+		     c.llc - topology_node_first_llc(t, c.node), c.core);
+	if (n >= 0 && t->threads_per_core > 1 && (size_t)n < len)
+		n += snprintf(buf + n, len - n, "/thread%u", c.thread);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : n;
 }
 
 void fdt_write_cpus(struct fdt_ctx *ctx)

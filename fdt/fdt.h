@@ -90,4 +90,13 @@ int fdt_build(const struct fdt_machine *m, void *buf, size_t size,
 uint32_t fdt_mem_layout(const struct topology *t, uint64_t ram_base,
 			struct fdt_mem_range out[TOPO_MAX_NODES]);
 
+/*
+ * The cpu-map node of vCPU @cpu in @t, as fdt_build() writes it:
+ * "/cpus/cpu-map/socketS/clusterC/coreK[/threadT]". Returns the length,
+ * or -ENAMETOOLONG when it does not fit @len (then truncated).
+ */
+#define FDT_CPU_MAP_PATH_MAX	80
+int fdt_cpu_map_path(const struct topology *t, uint32_t cpu, char *buf,
+		     size_t len);
+
 #endif

@@ -75,6 +75,13 @@ struct ktstr_run {
  */
 #define PERF_OFF_CMDLINE "ktstr.perf_mode=off"
 
+/*
+ * On the guest kernel command line when the host cannot give the guest a
+ * steal clock; the value names what the host KVM lacks
+ * ("ktstr.no_steal=KVM_ARM_VCPU_PVTIME_IPA"). Steal tests SKIP with it.
+ */
+#define NO_STEAL_CMDLINE "ktstr.no_steal="
+
 /* Where the host packs an external scheduler binary in the initramfs. */
 #define GUEST_SCHEDULER "/scheduler"
 

@@ -5,10 +5,13 @@
  * the guest or skips visibly, and per-vCPU host telemetry is reported.
  */
 #include <errno.h>
+#include <linux/perf_event.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +21,12 @@
 
 #include "harness/test.h"
 #include "vmm/hosttune.h"
+
+#ifdef __aarch64__
+#define IS_ENABLED_AARCH64	1
+#else
+#define IS_ENABLED_AARCH64	0
+#endif
 
 #define KVM_CPUID_FEATURES_LEAF	0x40000001
 #define KVM_FEATURE_STEAL_TIME_BIT	5
@@ -141,25 +150,59 @@ static int check_telemetry(const struct ktstr_run *run, char *msg,
 	return KTSTR_PASS;
 }
 
+/*
+ * x86 disables PAUSE (and HLT) exits in performance mode; arm64 has no
+ * exit to disable (WFI/WFE trapping is KVM's policy), and says so.
+ */
 static int check_perf_mode(const struct ktstr_run *run, char *msg,
 			   size_t len)
 {
-	if (!run->tune->performance_mode || !has_note(run, "exits disabled: PAUSE")) {
+	const char *note = IS_ENABLED_AARCH64 ? "no exits to disable" :
+						"exits disabled: PAUSE";
+
+	if (!run->tune->performance_mode || !has_note(run, note)) {
 		snprintf(msg, len, "performance mode ran without its exit suppression");
 		return KTSTR_FAIL;
 	}
 	return KTSTR_PASS;
 }
 
+/*
+ * The value of @key ("ktstr.x=") on the guest's kernel command line, or
+ * false when it is not there.
+ */
+static bool cmdline_value(const char *key, char *val, size_t len)
+{
+	struct buf b = {};
+	const char *p;
+	bool found = false;
+
+	if (!read_file("/proc/cmdline", &b)) {
+		buf_putc(&b, 0);
+		p = strstr((char *)b.data, key);
+		if (p) {
+			p += strlen(key);
+			snprintf(val, len, "%.*s", (int)strcspn(p, "\n\t "), p);
+			found = true;
+		}
+	}
+	buf_free(&b);
+	return found;
+}
+
 static int perf_steal_time(struct ktstr_ctx *ctx)
 {
 	uint32_t total = topology_nr_cpus(&ctx->topo), feat, hints;
 	uint64_t before, after;
+	char lacks[64];
 	int r;
 
 	if (total != 8)
 		return ktstr_fail(ctx, "test assumes 8 vCPUs (2 x 4 x 1); got %u",
 				  total);
+	if (cmdline_value(NO_STEAL_CMDLINE, lacks, sizeof(lacks)))
+		return ktstr_skip(ctx, "host KVM lacks %s: the guest has no steal clock",
+				  lacks);
 	if (kvm_leaf(&feat, &hints))
 		ktstr_diag(ctx, "KVM_FEATURE_STEAL_TIME %s",
 			   feat & (1U << KVM_FEATURE_STEAL_TIME_BIT) ?
@@ -205,6 +248,49 @@ KTSTR_TEST(perf_telemetry, .category = "perf",
 	   .topology = "1n1l2c1t", .duration_ms = 1500, .timeout_ms = 120000,
 	   .host_check = check_telemetry);
 
+/*
+ * The PMUv3 an arm64 VMM gives its vCPUs (KVM_ARM_VCPU_PMU_V3, the
+ * arm,armv8-pmuv3 node on PPI 23) counts the guest's cycles. The device
+ * tree has no pmu node when the host KVM lacks KVM_CAP_ARM_PMU_V3.
+ */
+#define DT_PMU "/sys/firmware/devicetree/base/pmu"
+
+static int perf_pmu_cycles(struct ktstr_ctx *ctx)
+{
+	struct perf_event_attr a = {
+		.type = PERF_TYPE_HARDWARE, .size = sizeof(a),
+		.config = PERF_COUNT_HW_CPU_CYCLES, .disabled = 1,
+	};
+	uint64_t count = 0, end;
+	int fd;
+
+	if (!IS_ENABLED_AARCH64)
+		return ktstr_skip(ctx, "nothing to check off arm64: the PMUv3 device-tree node is the aarch64 VMM's");
+	if (access(DT_PMU, F_OK))
+		return ktstr_skip(ctx, "no %s: the host KVM lacks KVM_CAP_ARM_PMU_V3",
+				  DT_PMU);
+	fd = syscall(__NR_perf_event_open, &a, 0, -1, -1, 0);
+	if (fd < 0)
+		return ktstr_fail(ctx, "perf_event_open(PERF_COUNT_HW_CPU_CYCLES) with %s present: %s (armv8_pmuv3 not bound to it?)",
+				  DT_PMU, strerror(errno));
+	ioctl(fd, PERF_EVENT_IOC_ENABLE, 0);
+	end = now_ns() + 200 * 1000000ULL;
+	while (now_ns() < end)
+		;
+	ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
+	if (read(fd, &count, sizeof(count)) != sizeof(count))
+		count = 0;
+	close(fd);
+	ktstr_diag(ctx, "PMUv3 cycles in 200 ms of spinning: %llu",
+		   (unsigned long long)count);
+	if (!count)
+		return ktstr_fail(ctx, "the PMUv3 cycle counter did not advance in 200 ms of spinning");
+	return KTSTR_PASS;
+}
+KTSTR_TEST(perf_pmu_cycles, .category = "perf",
+	   .description = "arm64: the vCPUs' PMUv3 (device-tree pmu node, PPI 23) counts guest cycles",
+	   .topology = "1n1l1c1t", .timeout_ms = 60000);
+
 /* The host said performance mode was forced off for this run. */
 static bool perf_forced_off(void)
 {
@@ -225,6 +311,10 @@ static int perf_mode_isolated(struct ktstr_ctx *ctx)
 
 	if (perf_forced_off())
 		return ktstr_skip(ctx, "performance mode forced off (--no-perf-mode / KTSTR_NO_PERF_MODE=1): nothing to check");
+	if (IS_ENABLED_AARCH64) {
+		ktstr_diag(ctx, "arm64 has no KVM_HINTS_REALTIME: the host checks the isolation");
+		return spin_all(ctx, 500);
+	}
 	if (!kvm_leaf(&feat, &hints))
 		return ktstr_fail(ctx, "no KVM CPUID leaves in the guest");
 	if (!(hints & (1U << KVM_HINTS_REALTIME_BIT)))

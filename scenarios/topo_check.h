@@ -31,7 +31,10 @@ int topo_expect_long(struct ktstr_ctx *ctx, const char *who,
 
 /* Node online/has_cpu/has_memory, each node's CPUs, memory, distances. */
 int topo_check_nodes(struct ktstr_ctx *ctx);
-/* access0/access1 initiators and values, memory-side caches. */
+/*
+ * access0/access1 initiators and values, memory-side caches; KTSTR_SKIP
+ * where the arch cannot describe HMAT (arm64) and a node declares it.
+ */
 int topo_check_hmat(struct ktstr_ctx *ctx);
 
 #endif

@@ -59,6 +59,40 @@ TEST(found_by_name)
 	kvm_stats_close(&s);
 }
 
+/* An arm64 vCPU's names: WFI exits are its halts, MMIO exits its I/O. */
+TEST(arm64_names)
+{
+	struct kvm_stats_header h = {
+		.name_size = NAME_SIZE, .num_desc = 4,
+		.id_offset = sizeof(h), .desc_offset = sizeof(h) + 16,
+	};
+	struct desc d[4] = {
+		{ { .size = 1, .offset = 0 }, "hvc_exit_stat" },
+		{ { .size = 1, .offset = 8 }, "wfi_exit_stat" },
+		{ { .size = 1, .offset = 16 }, "mmio_exit_user" },
+		{ { .size = 1, .offset = 24 }, "exits" },
+	};
+	uint64_t data[4] = { 3, 5, 11, 40 }, v[KS_NR];
+	struct kvm_vcpu_stats s;
+	int fd = memfd_create("stats", 0);
+
+	ASSERT_GE(fd, 0);
+	h.data_offset = h.desc_offset + sizeof(d);
+	ASSERT_EQ(sizeof(h), pwrite(fd, &h, sizeof(h), 0));
+	ASSERT_EQ(sizeof(d), pwrite(fd, d, sizeof(d), h.desc_offset));
+	ASSERT_EQ(sizeof(data), pwrite(fd, data, sizeof(data), h.data_offset));
+	ASSERT_EQ(0, kvm_stats_parse(&s, fd));
+	EXPECT_TRUE(s.have[KS_HALT_EXITS]);
+	EXPECT_TRUE(s.have[KS_IO_EXITS]);
+	EXPECT_FALSE(s.have[KS_IRQ_EXITS]);
+	ASSERT_EQ(0, kvm_stats_read(&s, v));
+	EXPECT_EQ(40, v[KS_EXITS]);
+	EXPECT_EQ(5, v[KS_HALT_EXITS]);
+	EXPECT_EQ(11, v[KS_IO_EXITS]);
+	EXPECT_STREQ("halt_exits", kvm_stat_name(KS_HALT_EXITS));
+	kvm_stats_close(&s);
+}
+
 TEST(malformed)
 {
 	struct kvm_vcpu_stats s;

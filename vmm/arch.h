@@ -48,6 +48,14 @@ uint32_t vm_arch_vcpu_id(const struct topology *t, uint32_t cpu);
 /* `ktstr topo`: the name of that id ("apic_id"), a note on @t or "". */
 const char *vm_arch_vcpu_id_name(void);
 const char *vm_arch_topo_note(const struct topology *t);
+/*
+ * `ktstr topo`: the header of the arch's columns after the id, and vCPU
+ * @cpu's values for them in @out (x86: none; aarch64: the MPIDR KVM
+ * gives it and its cpu-map node).
+ */
+const char *vm_arch_topo_columns(void);
+void vm_arch_topo_cpu(const struct topology *t, uint32_t cpu, char *out,
+		      size_t len);
 
 /*
  * The kernel image a kernel build leaves, relative to its tree

@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Per-vCPU KVM binary statistics, found by name. */
+/*
+ * Per-vCPU KVM binary statistics, found by name. The generic halt_* and
+ * exits stats are everywhere; the arch-specific ones differ: x86 counts
+ * HLT and port I/O exits, arm64 WFI traps and MMIO exits to userspace
+ * (arch/arm64/kvm/guest.c: kvm_vcpu_stats_desc), so a stat has the
+ * arm64 name as an alternative.
+ */
 #include <errno.h>
 #include <linux/kvm.h>
 #include <stdlib.h>
@@ -10,19 +16,25 @@
 #include "util/util.h"
 #include "vmm/kvm_stats.h"
 
-static const char *const names[KS_NR] = {
-	[KS_EXITS] = "exits",
-	[KS_HALT_EXITS] = "halt_exits",
-	[KS_HALT_WAIT_NS] = "halt_wait_ns",
-	[KS_HALT_POLL_SUCCESS_NS] = "halt_poll_success_ns",
-	[KS_HALT_POLL_FAIL_NS] = "halt_poll_fail_ns",
-	[KS_HALT_SUCCESSFUL_POLL] = "halt_successful_poll",
-	[KS_HALT_ATTEMPTED_POLL] = "halt_attempted_poll",
-	[KS_HALT_WAKEUP] = "halt_wakeup",
-	[KS_IO_EXITS] = "io_exits",
-	[KS_IRQ_EXITS] = "irq_exits",
-	[KS_PREEMPTION_REPORTED] = "preemption_reported",
+static const char *const names[KS_NR][2] = {
+	[KS_EXITS] = { "exits" },
+	[KS_HALT_EXITS] = { "halt_exits", "wfi_exit_stat" },
+	[KS_HALT_WAIT_NS] = { "halt_wait_ns" },
+	[KS_HALT_POLL_SUCCESS_NS] = { "halt_poll_success_ns" },
+	[KS_HALT_POLL_FAIL_NS] = { "halt_poll_fail_ns" },
+	[KS_HALT_SUCCESSFUL_POLL] = { "halt_successful_poll" },
+	[KS_HALT_ATTEMPTED_POLL] = { "halt_attempted_poll" },
+	[KS_HALT_WAKEUP] = { "halt_wakeup" },
+	[KS_IO_EXITS] = { "io_exits", "mmio_exit_user" },
+	[KS_IRQ_EXITS] = { "irq_exits" },
+	[KS_PREEMPTION_REPORTED] = { "preemption_reported" },
 };
+
+static bool is_named(enum kvm_stat_id id, const char *name)
+{
+	return !strcmp(name, names[id][0]) ||
+	       (names[id][1] && !strcmp(name, names[id][1]));
+}
 
 /* Sanity bounds: a real vCPU has a few dozen stats with short names. */
 #define MAX_DESCS	4096
@@ -30,7 +42,7 @@ static const char *const names[KS_NR] = {
 
 const char *kvm_stat_name(enum kvm_stat_id id)
 {
-	return id < KS_NR ? names[id] : "?";
+	return id < KS_NR ? names[id][0] : "?";
 }
 
 int kvm_stats_parse(struct kvm_vcpu_stats *s, int fd)
@@ -61,7 +73,7 @@ int kvm_stats_parse(struct kvm_vcpu_stats *s, int fd)
 
 		d->name[h.name_size - 1] = '\0';
 		for (k = 0; k < KS_NR; k++)
-			if (!strcmp(d->name, names[k]) && d->size == 1) {
+			if (is_named(k, d->name) && d->size == 1) {
 				s->off[k] = d->offset;
 				s->have[k] = true;
 			}

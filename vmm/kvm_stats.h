@@ -13,14 +13,14 @@
 
 enum kvm_stat_id {
 	KS_EXITS,
-	KS_HALT_EXITS,
+	KS_HALT_EXITS,			/* arm64: WFI exits */
 	KS_HALT_WAIT_NS,
 	KS_HALT_POLL_SUCCESS_NS,
 	KS_HALT_POLL_FAIL_NS,
 	KS_HALT_SUCCESSFUL_POLL,
 	KS_HALT_ATTEMPTED_POLL,
 	KS_HALT_WAKEUP,
-	KS_IO_EXITS,
+	KS_IO_EXITS,			/* arm64: MMIO exits to the VMM */
 	KS_IRQ_EXITS,
 	KS_PREEMPTION_REPORTED,
 	KS_NR,
@@ -33,6 +33,7 @@ struct kvm_vcpu_stats {
 	bool have[KS_NR];
 };
 
+/* The x86/generic name of @id ("halt_exits"). */
 const char *kvm_stat_name(enum kvm_stat_id id);
 /* Opens @vcpu_fd's stats; -errno (e.g. -EINVAL on kernels before 5.14). */
 int kvm_stats_open(struct kvm_vcpu_stats *s, int vcpu_fd);

@@ -91,7 +91,7 @@ static void *ram_map(struct vm *vm, uint64_t size, int node)
 	void *hva = MAP_FAILED;
 	int r;
 
-	if (vm->ram_hugetlb) {
+	if (vm->ram_hugetlb && node >= 0) {
 		if (!(size & (HUGETLB_2M - 1)))
 			hva = mmap(NULL, size, PROT_READ | PROT_WRITE,
 				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
@@ -145,7 +145,8 @@ int vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size, int node)
 	m = &vm->regions[vm->nr_regions++];
 	*m = (struct mem_region){ .gpa = gpa, .size = size, .hva = hva,
 				  .node = node };
-	vm->ram_size += size;
+	if (node >= 0)
+		vm->ram_size += size;
 	return 0;
 }
 

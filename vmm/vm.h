@@ -140,6 +140,10 @@ int vm_check_cap(struct vm *vm, long cap);
 /* Dies naming @name when KVM lacks @cap. */
 void vm_require_cap(struct vm *vm, long cap, const char *name);
 #define VM_REQUIRE_CAP(vm, cap) vm_require_cap(vm, cap, #cap)
+/*
+ * Guest RAM of NUMA node @node at @gpa; @node -1: a memslot that is not
+ * RAM (aarch64's pvtime records): regular pages, not in ram_size.
+ */
 int vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size, int node);
 /* Host pointer for [gpa, gpa+len) if entirely inside one RAM region. */
 void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);

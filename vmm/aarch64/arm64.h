@@ -4,6 +4,7 @@
 #define KTSTR_VMM_AARCH64_ARM64_H
 
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,8 +17,23 @@ struct vm;
 struct vm_arch {
 	int gic_fd;			/* KVM_DEV_TYPE_ARM_VGIC_V3 */
 	struct kvm_vcpu_init init;	/* KVM_ARM_PREFERRED_TARGET */
+	bool pmu;			/* KVM_CAP_ARM_PMU_V3: vCPUs get PMUv3 */
 	const struct topology *topo;
+	/*
+	 * The pvtime records (ARM64_PVTIME_BASE), and the KVM attribute a
+	 * host lacks for them (NULL: every vCPU has its record).
+	 */
+	struct arm64_pvtime_rec *pvtime;
+	const char *pvtime_missing;
 };
+
+/* The pvtime memslot; before the vCPUs exist. */
+int arm64_pvtime_setup(struct vm *vm);
+/*
+ * Points vCPU @v's stolen-time record at ARM64_PVTIME_IPA(id), after
+ * KVM_ARM_VCPU_INIT; a host without pvtime is noted in pvtime_missing.
+ */
+int arm64_pvtime_init(struct vcpu *v);
 
 /*
  * Sets up the vGIC once every vCPU exists (KVM_DEV_ARM_VGIC_CTRL_INIT);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * aarch64 vCPU: KVM_ARM_VCPU_INIT with PSCI 0.2 (secondaries start powered
- * off until the guest's PSCI CPU_ON), registers by KVM_{GET,SET}_ONE_REG,
- * register dumps.
+ * off until the guest's PSCI CPU_ON), its pvtime record (pvtime.c),
+ * registers by KVM_{GET,SET}_ONE_REG, register dumps.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,11 +29,17 @@ int arm64_set_reg(struct vcpu *v, uint64_t id, uint64_t val)
 int vcpu_arch_init(struct vcpu *v)
 {
 	struct kvm_vcpu_init init = v->vm->arch->init;
+	int r;
 
 	init.features[0] |= 1U << KVM_ARM_VCPU_PSCI_0_2;
+	if (v->vm->arch->pmu)
+		init.features[0] |= 1U << KVM_ARM_VCPU_PMU_V3;
 	if (v->id)
 		init.features[0] |= 1U << KVM_ARM_VCPU_POWER_OFF;
 	vcpu_ioctl(v, KVM_ARM_VCPU_INIT, &init);
+	r = arm64_pvtime_init(v);
+	if (r)
+		return r;
 	/*
 	 * The vGIC sizes its redistributors by the vCPUs that exist, and
 	 * KVM_IRQFD (virtio) waits for it: initialise it after the last one.
@@ -76,10 +82,4 @@ void vcpu_arch_dump(struct vcpu *v, struct buf *out)
 	for (i = 0; i < 31; i++)
 		buf_printf(out, "%sx%-2d %016llx", i % 4 ? " " : "\n  ", i,
 			   (unsigned long long)x[i]);
-}
-
-/* pvtime (KVM_ARM_VCPU_PVTIME_CTRL) is not set up: no steal record. */
-int vcpu_arch_guest_steal(struct vcpu *v, uint64_t *ns)
-{
-	return -ENOENT;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The aarch64 machine as fdt/ describes it: GICv3 frames, arch timer PPIs,
- * the two UARTs, the virtio-mmio transports, RAM per node, /chosen.
+ * the PMU, the two UARTs, the virtio-mmio transports, RAM per node,
+ * /chosen.
  * Pure data, so the unit test builds the VMM's exact device tree.
  */
 #include <string.h>
@@ -33,6 +34,7 @@ void arm64_dt_machine(struct arm64_dt *dt, const struct arm64_dt_input *in)
 	m->timer_irq[FDT_TIMER_PHYS] = ARM64_TIMER_PHYS_PPI;
 	m->timer_irq[FDT_TIMER_VIRT] = ARM64_TIMER_VIRT_PPI;
 	m->timer_irq[FDT_TIMER_HYP_PHYS] = ARM64_TIMER_HYP_PPI;
+	m->pmu_irq = in->pmu ? ARM64_PMU_PPI : 0;
 	m->uarts = dt->uarts;
 	m->nr_uarts = ARM64_NR_UARTS;
 	m->console_uart = 0;

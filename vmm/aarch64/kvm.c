@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * aarch64 VM setup: the in-kernel vGICv3 (distributor and one
- * redistributor region sized by the vCPU count) and the preferred vCPU
- * target. The arch timer is KVM's own, wired to the default PPIs.
+ * redistributor region sized by the vCPU count), the preferred vCPU
+ * target and PMUv3 where KVM offers it. The arch timer is KVM's own,
+ * wired to the default PPIs.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -51,7 +52,45 @@ int vm_arch_init(struct vm *vm)
 	VM_REQUIRE_CAP(vm, KVM_CAP_IOEVENTFD);
 	VM_REQUIRE_CAP(vm, KVM_CAP_IMMEDIATE_EXIT);
 	vm_ioctl(vm, KVM_ARM_PREFERRED_TARGET, &arch->init);
+	arch->pmu = vm_check_cap(vm, KVM_CAP_ARM_PMU_V3);
 	create_gic(vm);
+	return 0;
+}
+
+static int pmu_attr(struct vcpu *v, uint64_t attr, void *val)
+{
+	struct kvm_device_attr a = {
+		.group = KVM_ARM_VCPU_PMU_V3_CTRL, .attr = attr,
+		.addr = (uint64_t)(uintptr_t)val,
+	};
+
+	return __vcpu_ioctl(v, KVM_SET_DEVICE_ATTR, &a) < 0 ? -errno : 0;
+}
+
+/*
+ * A vCPU created with KVM_ARM_VCPU_PMU_V3 does not run until its PMU is
+ * initialised, which needs the vGIC initialised first (devices/vcpu.rst):
+ * every vCPU gets the same overflow PPI, then PMU_V3_INIT.
+ */
+static int pmu_init(struct vm *vm)
+{
+	int irq = ARM64_PMU_PPI, i, r;
+	const char *what;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		what = "KVM_ARM_VCPU_PMU_V3_IRQ";
+		r = pmu_attr(&vm->vcpus[i], KVM_ARM_VCPU_PMU_V3_IRQ, &irq);
+		if (!r) {
+			what = "KVM_ARM_VCPU_PMU_V3_INIT";
+			r = pmu_attr(&vm->vcpus[i], KVM_ARM_VCPU_PMU_V3_INIT,
+				     NULL);
+		}
+		if (r) {
+			pr_err("KVM_SET_DEVICE_ATTR %s on vCPU %d: %s", what,
+			       i, strerror(-r));
+			return r;
+		}
+	}
 	return 0;
 }
 
@@ -65,10 +104,12 @@ int arm64_gic_finalize(struct vm *vm)
 	r = gic_attr(vm, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0, &nr_irqs);
 	r = r ? : gic_attr(vm, KVM_DEV_ARM_VGIC_GRP_CTRL,
 			   KVM_DEV_ARM_VGIC_CTRL_INIT, NULL);
-	if (r)
+	if (r) {
 		pr_err("vGICv3 init for %d vCPUs: %s", vm->nr_vcpus,
 		       strerror(-r));
-	return r;
+		return r;
+	}
+	return vm->arch->pmu ? pmu_init(vm) : 0;
 }
 
 /* No exit to disable: WFI/WFE trapping is KVM's policy on arm64. */

@@ -33,7 +33,7 @@ int vm_arch_setup_memory(struct vm *vm, const struct topology *topo)
 			return err;
 	}
 	vm->arch->topo = topo;
-	return 0;
+	return arm64_pvtime_setup(vm);
 }
 
 uint64_t vm_arch_virtio_base(int i)
@@ -54,7 +54,7 @@ bool vm_arch_virtio_on_cmdline(void)
 	return false;
 }
 
-/* KVM derives each vCPU's MPIDR from its id: Aff0 = id % 16, Aff1 = id / 16. */
+/* KVM derives each vCPU's MPIDR from its id: arm64_kvm_mpidr(). */
 uint32_t vm_arch_vcpu_id(const struct topology *t, uint32_t cpu)
 {
 	return cpu;
@@ -68,6 +68,22 @@ const char *vm_arch_vcpu_id_name(void)
 const char *vm_arch_topo_note(const struct topology *t)
 {
 	return "";
+}
+
+const char *vm_arch_topo_columns(void)
+{
+	return " mpidr      cpu-map";
+}
+
+void vm_arch_topo_cpu(const struct topology *t, uint32_t cpu, char *out,
+		      size_t len)
+{
+	char path[FDT_CPU_MAP_PATH_MAX];
+
+	fdt_cpu_map_path(t, cpu, path, sizeof(path));
+	snprintf(out, len, " %#-10llx %s",
+		 (unsigned long long)arm64_kvm_mpidr(vm_arch_vcpu_id(t, cpu)),
+		 path);
 }
 
 const char *vm_arch_kernel_default(void)

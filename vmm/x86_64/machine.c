@@ -79,6 +79,19 @@ const char *vm_arch_topo_note(const struct topology *t)
 	return apic_needs_x2apic(t) ? ", x2APIC" : "";
 }
 
+/* The APIC ID says it all: no more columns. */
+const char *vm_arch_topo_columns(void)
+{
+	return "";
+}
+
+void vm_arch_topo_cpu(const struct topology *t, uint32_t cpu, char *out,
+		      size_t len)
+{
+	if (len)
+		out[0] = '\0';
+}
+
 const char *vm_arch_kernel_default(void)
 {
 	return "arch/x86/boot/bzImage";
