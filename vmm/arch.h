@@ -22,6 +22,8 @@ struct vmm_config;
 
 /* The VM: irqchip, timers, legacy devices; vm->arch allocated here. */
 int vm_arch_init(struct vm *vm);
+/* Frees vm->arch and what it holds (fds, tables); from vm_destroy(). */
+void vm_arch_destroy(struct vm *vm);
 /* Guest RAM for @topo's nodes (vm_add_ram()); before the vCPUs exist. */
 int vm_arch_setup_memory(struct vm *vm, const struct topology *topo);
 /* Firmware tables, kernel, initrd, command line, boot vCPU registers. */

@@ -288,7 +288,8 @@ void vm_destroy(struct vm *vm)
 	free(vm->mmio.ranges);
 	close(vm->vm_fd);
 	close(vm->kvm_fd);
-	free(vm->arch);
+	if (vm->arch)
+		vm_arch_destroy(vm);
 	pthread_mutex_destroy(&vm->lock);
 	free(vm);
 }

@@ -7,8 +7,10 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "fdt/fdt.h"
 #include "vmm/aarch64/arm64.h"
@@ -35,6 +37,14 @@ static void create_gic(struct vm *vm)
 	    gic_attr(vm, KVM_DEV_ARM_VGIC_GRP_ADDR,
 		     KVM_VGIC_V3_ADDR_TYPE_REDIST, &redist))
 		kvm_ioctl_die("KVM_SET_DEVICE_ATTR (vGICv3 addresses)", "the VM", -1);
+}
+
+void vm_arch_destroy(struct vm *vm)
+{
+	if (vm->arch->gic_fd >= 0)
+		close(vm->arch->gic_fd);
+	free(vm->arch);
+	vm->arch = NULL;
 }
 
 int vm_arch_init(struct vm *vm)

@@ -32,6 +32,13 @@ static struct kvm_cpuid2 *get_supported_cpuid(struct vm *vm)
 	}
 }
 
+void vm_arch_destroy(struct vm *vm)
+{
+	free(vm->arch->cpuid);
+	free(vm->arch);
+	vm->arch = NULL;
+}
+
 int vm_arch_init(struct vm *vm)
 {
 	struct kvm_pit_config pit = { .flags = 0 };
