@@ -4,9 +4,11 @@
 # Runs ktstr's VM test suite by category and reports kselftest TAP: one
 # result line per test, each test booting its own VM.
 #
-#   run_vmtests.sh [-t "boot topo sched perf"] [-T "NAME..."] [-a] [-n] [-k KERNEL]
+#   run_vmtests.sh [-t "boot topo sched perf"] [-T "NAME..."] [-i "NAME..."] [-a] [-n] [-k KERNEL]
 #	-t CATS   categories to run (default: all)
 #	-T NAMES  only these tests (of the selected categories)
+#	-i NAMES  these tests too, of any category
+#	          (NAMES: separated by spaces or commas)
 #	-a        all categories (the default)
 #	-n        no TAP: plain "PASS name" lines
 #	-k PATH   guest kernel (default: $KTSTR_KERNEL, the tree's, or 'make kernel')
@@ -35,11 +37,13 @@ kernel=${KTSTR_KERNEL:-}
 emulate=0
 only=
 
-usage() { sed -n '7,12s/^# \?//p' "$0"; exit "${1:-0}"; }
-while getopts "t:T:ank:h" opt; do
+usage() { sed -n '7,14s/^# \?//p' "$0"; exit "${1:-0}"; }
+also=
+while getopts "t:T:i:ank:h" opt; do
 	case $opt in
 	t) categories=$OPTARG ;;
-	T) only=$OPTARG ;;
+	T) only=${OPTARG//,/ } ;;
+	i) also=${OPTARG//,/ } ;;
 	a) categories=$CATEGORIES ;;
 	n) tap=0 ;;
 	k) kernel=$OPTARG ;;
@@ -110,8 +114,10 @@ list_tests() {
 }
 list=$(list_tests) ||
 	{ echo "run_vmtests.sh: cannot list the tests of $KTSTR ($arch)" >&2; exit $ksft_fail; }
+all=()
 while read -r name cat _ wd _; do
 	watchdog[$name]=${wd%s}
+	all+=("$cat:$name")
 	case " $categories " in *" $cat "*) names+=("$cat:$name") ;; esac
 done <<<"$list"
 [[ " $categories " != *" boot "* ]] ||
@@ -128,6 +134,13 @@ if [ -n "$only" ]; then
 	done
 	names=("${sel[@]}")
 fi
+for want in $also; do
+	found=
+	for entry in "${all[@]}"; do [ "${entry#*:}" != "$want" ] || found=$entry; done
+	[ -n "$found" ] ||
+		{ echo "run_vmtests.sh: no test '$want' (see ktstr list)" >&2; exit $ksft_fail; }
+	[[ " ${names[*]} " == *" $found "* ]] || names+=("$found")
+done
 # The kernel is built (or found in the cache) here, never inside the
 # emulated host, where a build would take hours.
 if [ -z "$kernel" ]; then
