@@ -200,9 +200,14 @@ static void booted_run(struct booted *b, bool perf, bool exits_note,
 {
 	memset(b, 0, sizeof(*b));
 	b->out.tune.performance_mode = perf;
+	/* The note the arch's vm_arch_perf_exits() gives. */
 	if (exits_note)
-		buf_printf(&b->out.tune.notes,
-			   "perf mode: exits disabled: PAUSE HLT\n");
+		buf_printf(&b->out.tune.notes, "perf mode: %s\n",
+#ifdef __aarch64__
+			   "no exits to disable on aarch64");
+#else
+			   "exits disabled: PAUSE HLT");
+#endif
 	result_format(&b->com2, guest, "guest said so", "");
 	b->com1 = com1 ? : "";
 	b->run = (struct ktstr_run){ .tune = &b->out.tune };

@@ -122,7 +122,7 @@ int tune_vm(struct host_tune *h, struct vm *vm, struct tune_outcome *o,
 		return 0;
 	r = vm_arch_perf_exits(vm, note, sizeof(note));
 	if (r < 0) {
-		snprintf(err, errlen, "performance mode: KVM_CAP_X86_DISABLE_EXITS: %s",
+		snprintf(err, errlen, "performance mode: disabling exits (vm_arch_perf_exits): %s",
 			 strerror(-r));
 		return r;
 	}
