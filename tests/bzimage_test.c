@@ -63,6 +63,20 @@ TEST(rejects_non_bzimages)
 	free(img);
 }
 
+/* An arm64 Image given to the x86 build is named as one. */
+TEST(rejects_arm64_image)
+{
+	uint8_t *img = calloc(1, IMG_SIZE);
+	struct bzimage bz;
+	char err[128];
+
+	ASSERT_NE(NULL, img);
+	memcpy(img + 0x38, "ARM\x64", 4);
+	EXPECT_EQ(-ENOEXEC, bzimage_parse(img, IMG_SIZE, &bz, err, sizeof(err)));
+	EXPECT_STREQ("an arm64 Image, not an x86 bzImage (this ktstr is x86_64)", err);
+	free(img);
+}
+
 TEST(ram_layout_skips_the_hole)
 {
 	uint64_t nodes[] = { 2 * SZ_1G, 2 * SZ_1G, 512 * SZ_1M };

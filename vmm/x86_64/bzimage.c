@@ -22,6 +22,11 @@ int bzimage_parse(const uint8_t *data, size_t size, struct bzimage *bz,
 		return -ENOEXEC;
 	}
 	h = (const struct setup_header *)(data + SETUP_HDR_OFF);
+	/* booting.rst: the arm64 Image header's magic "ARM\x64" at 0x38. */
+	if (!memcmp(data + 0x38, "ARM\x64", 4)) {
+		snprintf(err, errlen, "an arm64 Image, not an x86 bzImage (this ktstr is x86_64)");
+		return -ENOEXEC;
+	}
 	if (h->boot_flag != 0xaa55 || h->header != HDRS_MAGIC) {
 		snprintf(err, errlen, "not a bzImage (no boot sector signature or \"HdrS\" header)");
 		return -ENOEXEC;
