@@ -22,7 +22,9 @@
 #   packages, fetched once (dpkg multiarch; scripts/setup.sh prepares it),
 #   so CMD and what it runs from the --rw dirs must be arm64 programs.
 # Env: KTSTR_EMU_ARCH (--arch), KTSTR_EMU_SMP (1), KTSTR_EMU_MEM (4G),
-# KTSTR_EMU_BOOT_TIMEOUT (120 s), KTSTR_EMU_QEMU (the QEMU to run).
+# KTSTR_EMU_BOOT_TIMEOUT (120 s), KTSTR_EMU_QEMU (the QEMU to run),
+# KTSTR_EMU_KVM_AMD ("param=value ..." for kvm_amd, e.g. "vgif=0 avic=0",
+# to test what the emulated host's wedges depend on; x86_64 only).
 set -euo pipefail
 
 say() { printf '# emulated-host: %s\n' "$*" >&2; }
@@ -164,7 +166,9 @@ fail() { echo "$*" >/job/error; echo "emulated-host: FATAL: $*"; reboot -f; }
 if [ $ROOT = 1 ]; then
 	mount -t proc none /proc; mount -t sysfs none /sys
 fi
-for m in /modules/*.ko; do insmod $m || echo "insmod $m failed"; done
+for m in /modules/*.ko; do
+	insmod $m $(cat ${m%.ko}.params 2>/dev/null) || echo "insmod $m failed"
+done
 O=trans=virtio,version=9p2000.L,msize=512000
 mount -t 9p -o $O ekjob /job || fail "cannot mount the job share"
 [ -e /dev/kvm ] || fail "no /dev/kvm: KVM did not load"
@@ -216,7 +220,7 @@ EOF
 CACHE=$CACHE_ROOT/emulated-host
 [ $ARCH = x86_64 ] || CACHE=$ARM64_CACHE
 mkdir -p "$CACHE" || die "cannot create $CACHE"
-KEY=$({ echo "$ARCH $KVER $MODS"; stat -Lc '%s %Y' "$KIMG" $BUSYBOX
+KEY=$({ echo "$ARCH $KVER $MODS ${KTSTR_EMU_KVM_AMD:-}"; stat -Lc '%s %Y' "$KIMG" $BUSYBOX
 	[ -z "$USERLAND" ] || find "$USERLAND" -maxdepth 1 -name '.*' -type f | sort
 	cat "${BASH_SOURCE[0]}"; } | sha256sum | cut -c1-16)
 INITRD=$CACHE/initramfs-$KEY.cpio
@@ -239,6 +243,9 @@ build_initrd() {
 		case $m in
 		*.xz) xz -dc ;; *.zst) zstd -qdc ;; *.gz) gzip -dc ;; *) cat ;;
 		esac <"$m" >"${out%.ko*}.ko" || return
+		case ${m##*/} in kvm-amd.ko*)
+			printf '%s\n' "${KTSTR_EMU_KVM_AMD:-}" >"${out%.ko*}.params" ;;
+		esac
 	done
 	(cd "$b" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0)
 }
@@ -265,11 +272,15 @@ if [ ! -s "$INITRD" ] || [ ! -e "$VMLINUX" ]; then
 	trap 'rm -rf "$T"' EXIT
 	build_initrd "$T/root" >"$T/initrd" || die "cannot build the initramfs"
 	extract_vmlinux "$T/vmlinux"
-	find "$CACHE" -maxdepth 1 \( -name 'initramfs-*' -o -name 'vmlinux-*' \) ! -name "*-$KEY*" -delete
+	# Others unused for an hour go (a concurrent run with other
+	# parameters may be booting from its own).
+	find "$CACHE" -maxdepth 1 \( -name 'initramfs-*' -o -name 'vmlinux-*' \) \
+		! -name "*-$KEY*" -mmin +60 -delete
 	mv -f "$T/initrd" "$INITRD"
 	mv -f "$T/vmlinux" "$VMLINUX"
 	rm -rf "$T"
 fi
+touch -h "$INITRD" "$VMLINUX"
 
 # ---- job: this run's share with argv, env, cwd, ids, --rw list and run.sh
 H='' QPID='' TPID='' ROUT='' RERR=''

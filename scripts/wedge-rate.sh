@@ -8,8 +8,9 @@
 # run_vmtests.sh in emulated hosts, again and again, until MINUTES (60)
 # have passed, and counts the hosts the runner declared wedged (its
 # "# ktstr: N emulated KVM host(s), W wedged" line). KTSTR_EMU_QEMU picks
-# the QEMU (scripts/emulated-host.sh). Prints one line:
-#   wedge-rate: QEMU VERSION: W wedge(s) in H h of emulated hosts (R/h); T test runs, F failed
+# the QEMU, KTSTR_EMU_KVM_AMD the emulated host's kvm_amd parameters
+# (scripts/emulated-host.sh): run two side by side to compare. Prints:
+#   wedge-rate: QEMU VERSION, kvm_amd 'PARAMS': W wedge(s) in H h of emulated hosts (R/h); ...
 # and keeps every round's output in LOG.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -22,7 +23,7 @@ while getopts "m:T:o:h" opt; do
 	m) minutes=$OPTARG ;;
 	T) tests=$OPTARG ;;
 	o) log=$OPTARG ;;
-	h) sed -n '4,14s/^# \?//p' "$0"; exit 0 ;;
+	h) sed -n '4,15s/^# \?//p' "$0"; exit 0 ;;
 	*) exit 2 ;;
 	esac
 done
@@ -49,6 +50,6 @@ while [ $SECONDS -lt $end ]; do
 	failed=$((failed + $(grep -cE '^not ok [0-9]+ ' <<<"$out")))
 done
 hours=$(awk -v s=$SECONDS 'BEGIN { printf "%.2f", s / 3600 }')
-printf 'wedge-rate: QEMU %s: %d wedge(s) in %s h of emulated hosts (%s/h); %d hosts, %d test runs, %d failed; log %s\n' \
-	"$version" $wedges "$hours" "$(awk -v w=$wedges -v h="$hours" 'BEGIN { printf "%.1f", w / h }')" \
+printf 'wedge-rate: QEMU %s, kvm_amd '"'%s'"': %d wedge(s) in %s h of emulated hosts (%s/h); %d hosts, %d test runs, %d failed; log %s\n' \
+	"$version" "${KTSTR_EMU_KVM_AMD:-}" $wedges "$hours" "$(awk -v w=$wedges -v h="$hours" 'BEGIN { printf "%.1f", w / h }')" \
 	$hosts $runs $failed "$log"
