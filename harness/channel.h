@@ -42,6 +42,7 @@ struct channel_frame {
 struct channel_log {
 	struct channel_frame *frames;
 	int nr;
+	uint8_t *arena;		/* every payload, NUL-terminated */
 	struct tlv_stats stats;
 };
 

@@ -85,7 +85,7 @@ static int channel_corrupt_frames(struct ktstr_ctx *ctx)
 	if (ctx->data_fd < 0)
 		return ktstr_fail(ctx, "no virtio data port named ktstr.data");
 	tlv_encode(&b, TLV_LOG, "payload to corrupt", 18);
-	b.data[14] ^= 0x20;
+	b.data[TLV_HDR_LEN + 2] ^= 0x20;
 	buf_put(&b, garbage, sizeof(garbage) - 1);
 	n = write(ctx->data_fd, b.data, b.len);
 	buf_free(&b);
