@@ -331,7 +331,7 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	int threads = nr_threads();
 	const struct channel_frame *res;
 	struct channel_log log;
-	char chan_err[256];
+	char chan_err[320], cap_err[320];
 
 	memset(tr, 0, sizeof(*tr));
 	if (test_config(t, o, &cfg, err, sizeof(err))) {
@@ -369,6 +369,9 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	}
 	if (chan_err[0])
 		ro.channel_error = chan_err;
+	vmm_cap_errors(out.dropped, cap_err, sizeof(cap_err));
+	if (cap_err[0])
+		ro.cap_error = cap_err;
 	run = (struct ktstr_run){ .log = &log, .stats = &out.stats,
 				  .tune = &out.tune };
 	tr->verdict = evaluate_run(t, &ro, &gr, tr->msg, sizeof(tr->msg));

@@ -132,6 +132,11 @@ static int run_shell(struct vmm_config *cfg)
 		die("%s", err);
 	if (tty)
 		tcsetattr(cfg->stdin_fd, TCSANOW, &saved);
+	/* hvc0 went to stdout whole: only what was kept for us counts. */
+	out.dropped[VMM_CHAN_HVC] = 0;
+	vmm_cap_errors(out.dropped, err, sizeof(err));
+	if (err[0])
+		pr_warn("%s", err);
 	code = guest_exit_code(&out);
 	if (code < 0) {
 		pr_err("the guest ended without an exit status: %s (%s)",

@@ -133,6 +133,10 @@ static void on_frame(void *opaque, uint16_t type, const uint8_t *payload,
 	struct channel_log *log = c->log;
 	struct channel_frame *f;
 
+	if (log->nr >= CHANNEL_MAX_FRAMES) {
+		log->dropped++;
+		return;
+	}
 	if (log->nr == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 16;
 		log->frames = xrealloc(log->frames, c->cap * sizeof(*f));
@@ -187,6 +191,11 @@ void channel_errors(const struct channel_log *log, char *out, size_t len)
 	const struct tlv_stats *s = &log->stats;
 	uint64_t n = tlv_stats_errors(s) + s->garbage;
 
+	if (!n && log->dropped) {
+		snprintf(out, len, "data channel over the cap: %llu frame(s) past %d (CHANNEL_MAX_FRAMES) dropped",
+			 (unsigned long long)log->dropped, CHANNEL_MAX_FRAMES);
+		return;
+	}
 	if (!n) {
 		out[0] = '\0';
 		return;

@@ -149,6 +149,25 @@ void buf_put(struct buf *b, const void *p, size_t n)
 	b->len += n;
 }
 
+size_t buf_put_capped(struct buf *b, const void *p, size_t n, size_t cap)
+{
+	size_t take = b->len < cap ? MIN(n, cap - b->len) : 0;
+
+	if (b->len + take > b->cap) {
+		size_t want = MIN(MAX(b->cap * 2, b->len + take + 256), cap);
+		void *d = realloc(b->data, want);
+
+		if (!d)
+			return n;
+		b->data = d;
+		b->cap = want;
+	}
+	if (take)
+		memcpy(b->data + b->len, p, take);
+	b->len += take;
+	return n - take;
+}
+
 void buf_putc(struct buf *b, uint8_t c)
 {
 	buf_put(b, &c, 1);

@@ -59,6 +59,12 @@ void buf_printf(struct buf *b, const char *fmt, ...) __printf(2, 3);
 /* The same from a va_list: what a variadic function's own printf uses. */
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap) __printf(2, 0);
 void buf_free(struct buf *b);
+/*
+ * Appends what fits below @cap bytes in all, and never exits: the rest, or
+ * all of it when the allocation fails, is dropped. Returns the bytes
+ * dropped. For data from the guest, which must not exhaust the host.
+ */
+size_t buf_put_capped(struct buf *b, const void *p, size_t n, size_t cap);
 
 /* Whole-file helpers; return -errno on failure. */
 int read_file(const char *path, struct buf *out);

@@ -11,6 +11,7 @@
 #include "harness/topology.h"
 #include "util/util.h"
 #include "vmm/hosttune.h"
+#include "vmm/sink.h"
 #include "vmm/stats_relay.h"
 #include "vmm/vm.h"
 
@@ -40,6 +41,8 @@ struct vmm_outcome {
 	struct buf com1, com2;
 	struct buf data;		/* virtio-console port 1: TLV stream */
 	struct buf hvc;			/* virtio-console port 0 */
+	/* Guest bytes past each channel's cap (vmm/sink.h), not kept. */
+	uint64_t dropped[VMM_NR_CHANS];
 	bool has_virtio_console;
 	uint64_t setup_ns;		/* vmm_run start to VM ready to run */
 	uint64_t start_ns;		/* process start to vmm_run start */
