@@ -2,6 +2,7 @@
 /* Messages, allocation, buffers and file helpers shared by host and guest. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,6 +332,7 @@ int parse_size(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
+	int shift = 0;
 
 	errno = 0;
 	v = strtoull(s, &end, 0);
@@ -338,25 +340,50 @@ int parse_size(const char *s, uint64_t *out)
 		return -EINVAL;
 	switch (*end | 0x20) {		/* lower case */
 	case 'k':
-		v <<= 10;
-		end++;
+		shift = 10;
 		break;
 	case 'm':
-		v <<= 20;
-		end++;
+		shift = 20;
 		break;
 	case 'g':
-		v <<= 30;
-		end++;
+		shift = 30;
 		break;
 	default:
 		if (*end)
 			return -EINVAL;
 	}
+	if (shift) {
+		if (v > ULLONG_MAX >> shift)
+			return -EINVAL;
+		v <<= shift;
+		end++;
+	}
 	if (*end == 'B' || *end == 'b')
 		end++;
 	if (*end)
 		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	bool big = false;
+	const char *p;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		if (v > (UINT64_MAX - (*p - '0')) / 10)
+			big = true;
+		else
+			v = v * 10 + (*p - '0');
+	}
+	if (big || v < min || v > max)
+		return -ERANGE;
 	*out = v;
 	return 0;
 }

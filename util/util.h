@@ -84,7 +84,13 @@ const char *ktstr_cache_dir(void);
 
 uint64_t now_ns(void);		/* CLOCK_MONOTONIC */
 extern uint64_t ktstr_start_ns;	/* now_ns() when the process started */
-/* Parses "512", "64M", "2G" into bytes; -EINVAL on garbage. */
+/* Parses "512", "64M", "2G" into bytes; -EINVAL on garbage or overflow. */
 int parse_size(const char *s, uint64_t *out);
+/*
+ * A decimal number from the user in [@min, @max]: digits only (no sign,
+ * space, base prefix or suffix), checked for overflow. -EINVAL when it is
+ * not a number, -ERANGE when it is out of range.
+ */
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 #endif
