@@ -21,6 +21,7 @@
 #include "cli/run.h"
 #include "cli/verdict.h"
 #include "harness/channel.h"
+#include "util/hostsig.h"
 #include "vmm/initramfs.h"
 #include "vmm/vmm.h"
 
@@ -122,6 +123,7 @@ static int tty_fd = -1;
 
 static void tty_restore(void)
 {
+	hostsig_set_tty(-1, NULL);
 	if (tty_fd >= 0)
 		tcsetattr(tty_fd, TCSANOW, &tty_saved);
 	tty_fd = -1;
@@ -142,6 +144,8 @@ static int run_shell(struct vmm_config *cfg)
 		/* die() on the way (no KVM, no memory) exits through here. */
 		atexit(tty_restore);
 		tty_fd = cfg->stdin_fd;
+		/* A second ^C exits at once: it puts the terminal back too. */
+		hostsig_set_tty(tty_fd, &tty_saved);
 		tcsetattr(cfg->stdin_fd, TCSANOW, &raw);
 	}
 	if (vmm_run(cfg, &out, err, sizeof(err))) {
@@ -155,7 +159,10 @@ static int run_shell(struct vmm_config *cfg)
 	if (err[0])
 		pr_warn("%s", err);
 	code = guest_exit_code(&out);
-	if (code < 0) {
+	if (hostsig_pending()) {
+		/* ^C: the VM was stopped on purpose, no console dump. */
+		code = hostsig_exit_code(hostsig_pending());
+	} else if (code < 0) {
 		pr_err("the guest ended without an exit status: %s (%s)",
 		       vm_exit_kind_name(out.exit_kind), out.exit_msg);
 		if (out.com1.len)
@@ -187,6 +194,7 @@ int cmd_shell(int argc, char **argv)
 	char err[256];
 	int c, code;
 
+	hostsig_install();
 	while ((c = getopt_long(argc, argv, "+k:T:m:t:s:S:v", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
