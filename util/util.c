@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Messages, allocation, buffers and file helpers shared by host and guest. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/hostsig.h"
 #include "util/util.h"
 
 int ktstr_verbose;
@@ -256,16 +260,23 @@ int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/*
+ * PATH.tmp.PID, created afresh (never through a symlink someone left
+ * there) and removed on die() or a second signal while it exists.
+ */
 int write_file_atomic(const char *path, const void *data, size_t len)
 {
 	char *tmp = xasprintf("%s.tmp.%d", path, getpid());
-	int fd, err = 0;
+	int fd, err = 0, slot;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0644);
 	if (fd < 0) {
 		err = -errno;
 		goto out;
 	}
+	slot = hostsig_add_tmp(tmp);
 	err = write_all(fd, data, len);
 	if (close(fd) && !err)
 		err = -errno;
@@ -273,9 +284,37 @@ int write_file_atomic(const char *path, const void *data, size_t len)
 		err = -errno;
 	if (err)
 		unlink(tmp);
+	hostsig_drop_tmp(slot);
 out:
 	free(tmp);
 	return err;
+}
+
+int prune_stale_tmp(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d))) {
+		const char *t = strstr(e->d_name, ".tmp.");
+		char *end;
+		long pid;
+
+		while (t && strstr(t + 1, ".tmp."))
+			t = strstr(t + 1, ".tmp.");
+		if (!t || !t[5])
+			continue;
+		pid = strtol(t + 5, &end, 10);
+		if (*end || pid <= 0 || pid > INT_MAX || pid == getpid() ||
+		    !kill(pid, 0) || errno != ESRCH)
+			continue;
+		if (!unlinkat(dirfd(d), e->d_name, 0))
+			n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
 }
 
 int mkdir_p(const char *path, unsigned int mode)
@@ -313,8 +352,13 @@ const char *ktstr_cache_dir(void)
 		dir = xstrdup(e);
 	else if (getenv("XDG_CACHE_HOME") && *getenv("XDG_CACHE_HOME"))
 		dir = xasprintf("%s/ktstr", getenv("XDG_CACHE_HOME"));
-	else
-		dir = xasprintf("%s/.cache/ktstr", getenv("HOME") ? : "/tmp");
+	else if (getenv("HOME") && *getenv("HOME"))
+		dir = xasprintf("%s/.cache/ktstr", getenv("HOME"));
+	else if (getpwuid(getuid()))
+		dir = xasprintf("%s/.cache/ktstr", getpwuid(getuid())->pw_dir);
+	else	/* never a directory other users share */
+		die("no cache directory: HOME is not set and user %d has no home; set KTSTR_CACHE",
+		    (int)getuid());
 	if (mkdir_p(dir, 0755))
 		die("cannot create cache directory %s: %s", dir, strerror(errno));
 	return dir;

@@ -77,6 +77,11 @@ int read_proc_value(const char *path, const char *key, long long *val);
 /* Writes all @len bytes (retrying short writes and EINTR); 0 or -errno. */
 int write_all(int fd, const void *data, size_t len);
 int write_file_atomic(const char *path, const void *data, size_t len);
+/*
+ * Removes NAME.tmp.PID files in @dir whose PID no longer exists (a run
+ * killed mid-write); returns how many.
+ */
+int prune_stale_tmp(const char *dir);
 int mkdir_p(const char *path, unsigned int mode);
 
 /* ${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}, created. */
