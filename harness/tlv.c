@@ -219,6 +219,8 @@ static size_t run(struct tlv_decoder *d, const uint8_t *p, size_t n,
 {
 	struct cursor c = { p, n, 0 };
 
+	if (!n)			/* @p may be NULL */
+		return 0;
 	while (step(d, &c, final))
 		;
 	return c.pos;

@@ -146,6 +146,8 @@ char *xasprintf(const char *fmt, ...)
 
 void buf_put(struct buf *b, const void *p, size_t n)
 {
+	if (!n)		/* nothing to copy, maybe to or from NULL */
+		return;
 	if (b->len + n > b->cap) {
 		b->cap = MAX(b->cap * 2, b->len + n + 256);
 		b->data = xrealloc(b->data, b->cap);
