@@ -3,7 +3,9 @@
  * Caps on guest->host bytes: buf_put_capped(), the VMM's channel sinks,
  * the channel's frame cap, and the FAIL that names the cap.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -121,6 +123,108 @@ TEST(cap_error_fails_a_pass)
 	EXPECT_EQ(KTSTR_FAIL, evaluate_run(&t, &o, &r, msg, sizeof(msg)));
 	EXPECT_STREQ(o.cap_error, msg);
 	result_free(&r);
+}
+
+struct fake_con {
+	pthread_mutex_t lock;
+	struct buf got;
+	int in_send, sends;
+	int hold_ms;		/* time spent inside, lock held */
+};
+
+static int fake_send(void *opaque, const void *data, size_t len)
+{
+	struct fake_con *c = opaque;
+
+	pthread_mutex_lock(&c->lock);
+	__atomic_store_n(&c->in_send, 1, __ATOMIC_RELEASE);
+	buf_put(&c->got, data, len);
+	if (c->hold_ms)
+		usleep(c->hold_ms * 1000);	/* a cancellation point */
+	c->sends++;
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+static void wait_for(int *flag)
+{
+	int i;
+
+	for (i = 0; i < 1000 && !__atomic_load_n(flag, __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+}
+
+TEST(input_forwards_then_stops)
+{
+	struct fake_con c = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct vmm_input in = {};
+	uint64_t t0;
+	int p[2];
+
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, vmm_input_start(&in, p[0], fake_send, &c));
+	ASSERT_EQ(5, write(p[1], "hello", 5));
+	wait_for(&c.in_send);
+	usleep(20000);
+	/* Idle in poll(), the reader still open: stops at once. */
+	t0 = now_ns();
+	vmm_input_stop(&in);
+	EXPECT_LT(now_ns() - t0, 500 * 1000000ULL);
+	EXPECT_FALSE(in.started);
+	ASSERT_EQ(5U, c.got.len);
+	EXPECT_EQ(0, memcmp(c.got.data, "hello", 5));
+	vmm_input_stop(&in);		/* twice: a no-op */
+	close(p[0]);
+	close(p[1]);
+	buf_free(&c.got);
+}
+
+/*
+ * Stopped while the sender holds the console lock: the old pthread_cancel()
+ * could end the thread there with the lock held. Now stop waits for the
+ * send to finish and the lock is free after.
+ */
+TEST(input_stop_never_leaves_lock_held)
+{
+	struct fake_con c = { .lock = PTHREAD_MUTEX_INITIALIZER, .hold_ms = 200 };
+	struct vmm_input in = {};
+	int p[2];
+
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, vmm_input_start(&in, p[0], fake_send, &c));
+	ASSERT_EQ(1, write(p[1], "x", 1));
+	wait_for(&c.in_send);
+	ASSERT_EQ(1, __atomic_load_n(&c.in_send, __ATOMIC_ACQUIRE));
+	vmm_input_stop(&in);
+	EXPECT_EQ(1, c.sends);
+	EXPECT_EQ(0, pthread_mutex_trylock(&c.lock));
+	pthread_mutex_unlock(&c.lock);
+	close(p[0]);
+	close(p[1]);
+	buf_free(&c.got);
+}
+
+/* The reader's end closed (EOF): the thread ends by itself. */
+TEST(input_eof_ends_thread)
+{
+	struct fake_con c = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct vmm_input in = {};
+	int p[2], i, r = EBUSY;
+
+	ASSERT_EQ(0, pipe(p));
+	ASSERT_EQ(0, vmm_input_start(&in, p[0], fake_send, &c));
+
+	close(p[1]);
+	for (i = 0; i < 1000 && r == EBUSY; i++) {
+		usleep(1000);
+		r = pthread_tryjoin_np(in.thread, NULL);
+	}
+	EXPECT_EQ(0, r);		/* it ended on its own */
+	EXPECT_EQ(0, c.sends);
+	in.started = false;		/* joined here */
+	close(in.stop[0]);
+	close(in.stop[1]);
+	close(p[0]);
 }
 
 TEST_HARNESS_MAIN

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Capped guest->host byte sinks (vmm/sink.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "vmm/sink.h"
@@ -65,4 +69,67 @@ void vmm_cap_errors(const uint64_t dropped[VMM_NR_CHANS], char *out,
 		if (o >= len)
 			break;
 	}
+}
+
+static void *input_thread(void *arg)
+{
+	struct vmm_input *in = arg;
+	struct pollfd p[2] = {
+		{ .fd = in->stop[0], .events = POLLIN },
+		{ .fd = in->fd, .events = POLLIN },
+	};
+	uint8_t chunk[256];
+	ssize_t n;
+
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents)
+			break;
+		if (!p[1].revents)
+			continue;
+		n = read(in->fd, chunk, sizeof(chunk));
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0)
+			break;
+		in->send(in->opaque, chunk, n);
+	}
+	return NULL;
+}
+
+int vmm_input_start(struct vmm_input *in, int fd, vmm_input_send_fn send,
+		    void *opaque)
+{
+	int r;
+
+	in->fd = fd;
+	in->send = send;
+	in->opaque = opaque;
+	in->started = false;
+	if (pipe2(in->stop, O_CLOEXEC))
+		return -errno;
+	r = pthread_create(&in->thread, NULL, input_thread, in);
+	if (r) {
+		close(in->stop[0]);
+		close(in->stop[1]);
+		return -r;
+	}
+	in->started = true;
+	return 0;
+}
+
+void vmm_input_stop(struct vmm_input *in)
+{
+	if (!in->started)
+		return;
+	if (write(in->stop[1], "", 1) < 0)
+		pr_warn("cannot stop the input thread: %s", strerror(errno));
+	pthread_join(in->thread, NULL);
+	close(in->stop[0]);
+	close(in->stop[1]);
+	in->started = false;
 }

@@ -9,6 +9,7 @@
 #define KTSTR_VMM_SINK_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,5 +53,27 @@ size_t vmm_chan_cap(enum vmm_chan c);
  */
 void vmm_cap_errors(const uint64_t dropped[VMM_NR_CHANS], char *out,
 		    size_t len);
+
+/*
+ * Host input (the shell's stdin) forwarded to the guest by a thread of its
+ * own. Stopped through a pipe it polls, never cancelled: a cancel could
+ * land while @send holds the console's lock.
+ */
+typedef int (*vmm_input_send_fn)(void *opaque, const void *data, size_t len);
+
+struct vmm_input {
+	int fd;
+	int stop[2];			/* written to by vmm_input_stop() */
+	vmm_input_send_fn send;
+	void *opaque;
+	pthread_t thread;
+	bool started;
+};
+
+/* 0, or -errno (nothing started). */
+int vmm_input_start(struct vmm_input *in, int fd, vmm_input_send_fn send,
+		    void *opaque);
+/* Waits for a @send under way to return; a no-op if never started. */
+void vmm_input_stop(struct vmm_input *in);
 
 #endif

@@ -39,39 +39,9 @@ static void con_out(void *opaque, unsigned int port, const uint8_t *data,
 }
 
 /* Host stdin to the guest's console port, for `ktstr shell`. */
-struct input_fwd {
-	int fd;
-	struct virtio_console *con;
-	pthread_t thread;
-	bool started;
-};
-
-static void *input_thread(void *arg)
+static int input_send(void *opaque, const void *data, size_t len)
 {
-	struct input_fwd *in = arg;
-	uint8_t chunk[256];
-	ssize_t n;
-
-	while ((n = read(in->fd, chunk, sizeof(chunk))) > 0)
-		virtio_console_send(in->con, CON_PORT_CONSOLE, chunk, n);
-	return NULL;
-}
-
-static void input_start(struct input_fwd *in, struct virtio_console *con)
-{
-	in->con = con;
-	if (in->fd < 0 || !con)
-		return;
-	in->started = !pthread_create(&in->thread, NULL, input_thread, in);
-}
-
-/* The reader may sit in read(): cancel it, it holds no lock there. */
-static void input_stop(struct input_fwd *in)
-{
-	if (!in->started)
-		return;
-	pthread_cancel(in->thread);
-	pthread_join(in->thread, NULL);
+	return virtio_console_send(opaque, CON_PORT_CONSOLE, data, len);
 }
 
 /* Peak RSS of the process and how much of it is guest RAM (for bench). */
@@ -163,7 +133,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	uint8_t *head = xmalloc(VMM_KERNEL_HEAD);
 	struct vmm_sink s1, s2;
 	struct con_sinks cs = {};
-	struct input_fwd in = { .fd = cfg->stdin_fd };
+	struct vmm_input in = {};
 	struct virtio_console *con = NULL;
 	struct serial com1, com2;
 	struct vm *vm = NULL;
@@ -242,7 +212,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	if (r)
 		goto out;
 	out->setup_ns = now_ns() - t0;
-	input_start(&in, con);
+	if (con && cfg->stdin_fd >= 0)
+		vmm_input_start(&in, cfg->stdin_fd, input_send, con);
 	vm_run(vm, cfg->timeout_ms ? now_ns() + cfg->timeout_ms * 1000000ULL : 0);
 	out->run_ns = now_ns() - (vm->t_first_run_ns ? : t0);
 	out->pid1_ns = s2.first_ns ? s2.first_ns - ktstr_start_ns : 0;
@@ -261,7 +232,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		out->exits += vm->vcpus[i].exits;
 	tune_finish(&tune, vm, &out->tune);
-	input_stop(&in);
+	vmm_input_stop(&in);
 out:
 	stats_relay_stop(cs.relay, &out->stats);
 	virtio_console_destroy(con);
