@@ -129,6 +129,28 @@ static void tty_restore(void)
 	tty_fd = -1;
 }
 
+int shell_status(const struct vmm_outcome *out, int code, int host_sig,
+		 char *err, size_t len)
+{
+	err[0] = '\0';
+	/* ^C: the VM was stopped on purpose, no console dump. */
+	if (host_sig)
+		return hostsig_exit_code(host_sig);
+	if (code < 0) {
+		snprintf(err, len, "the guest ended without an exit status: %s (%.200s)",
+			 vm_exit_kind_name(out->exit_kind), out->exit_msg);
+		return 125;
+	}
+	/* An exit status on COM2 and the output gone: never a silent 0. */
+	if (out->has_virtio_console && !out->console_driven) {
+		snprintf(err, len, "the guest kernel never drove ktstr's virtio console (CONFIG_VIRTIO_MMIO%s and CONFIG_VIRTIO_CONSOLE must be built in, not modules): the command's output is lost (exit status %d)",
+			 vm_arch_virtio_on_cmdline() ? ", CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES" : "",
+			 code);
+		return 125;
+	}
+	return code;
+}
+
 static int run_shell(struct vmm_config *cfg)
 {
 	struct termios raw;
@@ -158,18 +180,14 @@ static int run_shell(struct vmm_config *cfg)
 	vmm_cap_errors(out.dropped, err, sizeof(err));
 	if (err[0])
 		pr_warn("%s", err);
-	code = guest_exit_code(&out);
-	if (hostsig_pending()) {
-		/* ^C: the VM was stopped on purpose, no console dump. */
-		code = hostsig_exit_code(hostsig_pending());
-	} else if (code < 0) {
-		pr_err("the guest ended without an exit status: %s (%s)",
-		       vm_exit_kind_name(out.exit_kind), out.exit_msg);
+	code = shell_status(&out, guest_exit_code(&out), hostsig_pending(),
+			    err, sizeof(err));
+	if (err[0]) {
+		pr_err("%s", err);
 		if (out.com1.len)
 			fprintf(stderr, "%.*s\n", (int)MIN(out.com1.len, 4000),
 				(char *)out.com1.data + (out.com1.len > 4000 ?
 							 out.com1.len - 4000 : 0));
-		code = 125;
 	}
 	vmm_outcome_free(&out);
 	return code;

@@ -234,6 +234,12 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	tune_finish(&tune, vm, &out->tune);
 	vmm_input_stop(&in);
 out:
+	if (con) {
+		struct virtio_console_stats st;
+
+		virtio_console_get_stats(con, &st);
+		out->console_driven = st.ctrl_msgs > 0;
+	}
 	stats_relay_stop(cs.relay, &out->stats);
 	virtio_console_destroy(con);
 	vm_destroy(vm);

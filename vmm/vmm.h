@@ -44,6 +44,10 @@ struct vmm_outcome {
 	/* Guest bytes past each channel's cap (vmm/sink.h), not kept. */
 	uint64_t dropped[VMM_NR_CHANS];
 	bool has_virtio_console;
+	/* The guest's driver spoke to it (a control message): a kernel
+	 * with virtio-console as a module, or none, never does.
+	 */
+	bool console_driven;
 	uint64_t setup_ns;		/* vmm_run start to VM ready to run */
 	uint64_t start_ns;		/* process start to vmm_run start */
 	uint64_t pid1_ns;		/* process start to the first COM2 byte */
