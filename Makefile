@@ -43,6 +43,11 @@ endif
 ifneq ($(ARCH),$(HOST_ARCH))
 OUTPUT ?= $(CURDIR)/build/$(ARCH)
 endif
+# SAN=1: ASan + UBSan (flags in the sanitizer block at the end), objects
+# kept apart from the plain build's.
+ifeq ($(SAN),1)
+OUTPUT ?= $(CURDIR)/build/san
+endif
 OUTPUT ?= $(CURDIR)
 override OUTPUT := $(abspath $(OUTPUT))
 
@@ -408,3 +413,79 @@ clean:
 	$(Q)rm -rf $(OUTPUT)/install $(OUTPUT)/libfdt
 
 -include $(patsubst %.o,%.d,$(sort $(LIB_OBJS) $(FDT_OBJS) $(LIBFDT_OBJS) $(IMAGE_OBJ) $(DT_OBJ)) $(OUTPUT)/ktstr.o)
+
+# ---- sanitizers and fuzzing ----
+# SAN=1: ktstr and the unit tests built with ASan + UBSan (any UB is an
+# error), in build/san: 'make SAN=1 unit_tests'.
+ifeq ($(SAN),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	     -fno-omit-frame-pointer
+CFLAGS += $(SAN_FLAGS)
+LDFLAGS += $(SAN_FLAGS)
+# The kernel's libfdt passes NULL with length 0 to memcpy(): not ours.
+$(LIBFDT_OBJS): CFLAGS += -fno-sanitize=nonnull-attribute
+# kselftest's runner starts each test under stdbuf (an LD_PRELOAD), which
+# ASan would refuse to run after.
+export ASAN_OPTIONS ?= verify_asan_link_order=0
+endif
+
+# 'make fuzz': libFuzzer harnesses (fuzz/fuzz_*.c, clang) for every host
+# side consumer of guest data and the user-input parsers, each run for
+# FUZZ_TIME seconds from its seed corpus in fuzz/corpus/NAME (new inputs
+# go to $(FUZZ_OUT)/corpus/NAME). 'make fuzz_corpus' runs each harness once
+# over the repo's corpus (a regression check). The library is rebuilt with
+# -fsanitize=fuzzer-no-link,address,undefined so the fuzzer sees coverage.
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 30
+FUZZ_OUT := $(OUTPUT)/build/fuzz
+FUZZ_FLAGS := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	      -fno-sanitize-recover=undefined -Wno-gnu-variable-sized-type-not-at-end
+FUZZ_LIB_SRCS := $(filter-out sched/%,$(LIB_SRCS))
+FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_LIB_SRCS))
+FUZZ_LIB := $(FUZZ_OUT)/libktstr-fuzz.a
+FUZZ_NAMES := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_BINS := $(addprefix $(FUZZ_OUT)/fuzz_,$(FUZZ_NAMES))
+
+$(FUZZ_OUT)/obj/%.o: %.c | $(UAPI_DEP)
+	$(call msg,FUZZ-CC,$@)
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(filter-out -fsanitize=%,$(CFLAGS)) $(FUZZ_FLAGS) \
+		-fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_OUT)/obj/scenarios/scx_tests.o: CFLAGS += -DKTSTR_SCX_SIMPLE='"$(SCX_SIMPLE)"'
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_OUT)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_LIB) $(LIBBPF_A)
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(FUZZ_CC) $(filter-out -fsanitize=%,$(CFLAGS)) $(FUZZ_FLAGS) \
+		-fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) \
+		$(filter-out $(LIBS_$(ARCH)),$(LDLIBS))
+
+.PHONY: fuzz fuzz_build fuzz_corpus
+fuzz_build: $(FUZZ_BINS)
+
+fuzz: fuzz_build
+	$(Q)set -e; for n in $(FUZZ_NAMES); do \
+		mkdir -p $(FUZZ_OUT)/corpus/$$n; \
+		echo "  FUZZ     $$n ($(FUZZ_TIME) s)"; \
+		$(FUZZ_OUT)/fuzz_$$n -max_total_time=$(FUZZ_TIME) -print_final_stats=1 \
+			-artifact_prefix=$(FUZZ_OUT)/$$n- \
+			$(FUZZ_OUT)/corpus/$$n fuzz/corpus/$$n 2>$(FUZZ_OUT)/$$n.log || \
+			{ tail -40 $(FUZZ_OUT)/$$n.log; exit 1; }; \
+		grep -E '^stat::number_of_executed_units' $(FUZZ_OUT)/$$n.log | \
+			sed "s/^/           $$n: /"; \
+	done
+
+fuzz_corpus: fuzz_build
+	$(Q)set -e; for n in $(FUZZ_NAMES); do \
+		echo "  FUZZ     $$n (corpus)"; \
+		$(FUZZ_OUT)/fuzz_$$n -runs=0 -artifact_prefix=$(FUZZ_OUT)/$$n- \
+			fuzz/corpus/$$n 2>$(FUZZ_OUT)/$$n.log || \
+			{ tail -40 $(FUZZ_OUT)/$$n.log; exit 1; }; \
+	done
+
+-include $(wildcard $(FUZZ_OUT)/*.d $(FUZZ_OUT)/obj/*/*.d $(FUZZ_OUT)/obj/*/*/*.d)
+# ---- end of sanitizers and fuzzing ----

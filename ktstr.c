@@ -148,6 +148,17 @@ static int cmd_run(int argc, char **argv)
 	if (cap && budget_parse_cap(cap, budget_usable_cpus(), &o.cpu_cap,
 				    err, sizeof(err)))
 		die("%s '%s': %s", cap_src, cap, err);
+	/* Bad input is one line before the TAP plan, not one per test. */
+	if (o.topology) {
+		struct topology topo;
+
+		if (topology_parse(o.topology, 256ULL << 20, &topo, err,
+				   sizeof(err)) ||
+		    topology_validate(&topo, TOPO_MAX_CPUS, err, sizeof(err)))
+			die("run: --topo '%s': %s", o.topology, err);
+	}
+	if (kvm_check_access(err, sizeof(err)))
+		die("run: %s", err);
 	if (!o.kernel)
 		o.kernel = kernel_default();
 	if (!o.kernel)

@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "cli/verdict.h"
 #include "harness/channel.h"
 #include "harness/stats_proto.h"
+#include "util/hostsig.h"
 #include "util/json.h"
 #include "vmm/initramfs.h"
 #include "vmm/perf.h"
@@ -348,7 +350,7 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	int threads = nr_threads(), left;
 	const struct channel_frame *res;
 	struct channel_log log;
-	char chan_err[256];
+	char chan_err[320], cap_err[320];
 
 	memset(tr, 0, sizeof(*tr));
 	if (test_config(t, o, &cfg, err, sizeof(err))) {
@@ -386,6 +388,9 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	}
 	if (chan_err[0])
 		ro.channel_error = chan_err;
+	vmm_cap_errors(out.dropped, cap_err, sizeof(cap_err));
+	if (cap_err[0])
+		ro.cap_error = cap_err;
 	run = (struct ktstr_run){ .log = &log, .stats = &out.stats,
 				  .tune = &out.tune };
 	tr->verdict = evaluate_run(t, &ro, &gr, tr->msg, sizeof(tr->msg));
@@ -526,15 +531,46 @@ static int pick_initramfs(const struct ktstr_test *t, const char *ext,
 	return -1;
 }
 
+/*
+ * The JSON goes to PATH.tmp.PID, renamed over PATH when the run is done
+ * (interrupted or not): an interrupted or killed run never leaves a
+ * truncated PATH, and the temp file is removed on die() or a second
+ * signal. Created exclusively, never through a symlink.
+ */
+static FILE *json_open(const char *path, char **tmp, int *slot)
+{
+	int fd;
+
+	*tmp = xasprintf("%s.tmp.%d", path, getpid());
+	unlink(*tmp);
+	fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0644);
+	if (fd < 0)
+		die("cannot write %s: %s", *tmp, strerror(errno));
+	*slot = hostsig_add_tmp(*tmp);
+	return fdopen(fd, "w");
+}
+
+static void json_close(FILE *f, const char *path, char *tmp, int slot)
+{
+	bool bad = ferror(f);
+
+	if (fclose(f) || bad || rename(tmp, path))
+		die("cannot write %s: %s", path, strerror(errno));
+	hostsig_drop_tmp(slot);
+	free(tmp);
+}
+
 int run_tests(const struct run_options *o)
 {
 	struct ktstr_test *t;
 	struct tap tap;
 	FILE *json = NULL;
 	const char *packed = NULL;
-	char *initrd = NULL;
-	int n = 0;
+	char *initrd = NULL, *json_tmp = NULL;
+	int n = 0, json_slot = -1, sig, code, not_run = 0;
 
+	hostsig_install();
 	for (t = ktstr_tests(); t; t = t->next)
 		n += test_selected(t, o);
 	if (!n) {
@@ -547,13 +583,14 @@ int run_tests(const struct run_options *o)
 	packed = ext_scheduler(t, o);
 	if (packed && access(packed, X_OK))
 		packed = NULL;
-	initrd = build_initramfs(packed);
-	if (!initrd)
-		return KSFT_FAIL;
+	/* Interrupted already: every test is reported as not run. */
+	if (!hostsig_pending()) {
+		initrd = build_initramfs(packed);
+		if (!initrd)
+			return KSFT_FAIL;
+	}
 	if (o->json_path) {
-		json = fopen(o->json_path, "w");
-		if (!json)
-			die("cannot write %s: %s", o->json_path, strerror(errno));
+		json = json_open(o->json_path, &json_tmp, &json_slot);
 		fprintf(json, "{\"kernel\": ");
 		json_string(json, o->kernel);
 		fprintf(json, ", \"tests\": [");
@@ -565,9 +602,20 @@ int run_tests(const struct run_options *o)
 
 		if (!test_selected(t, o))
 			continue;
-		if (!pick_initramfs(t, ext_scheduler(t, o), &initrd, &packed,
-				    &tr))
+		sig = hostsig_pending();
+		if (sig) {
+			/* Interrupted: the rest is reported, not started. */
+			memset(&tr, 0, sizeof(tr));
+			not_run++;
+			tr.verdict = KTSTR_SKIP;
+			snprintf(tr.msg, sizeof(tr.msg),
+				 "not run: interrupted by SIG%s",
+				 sigabbrev_np(sig));
+			buf_putc(&tr.diag, 0);
+		} else if (!pick_initramfs(t, ext_scheduler(t, o), &initrd,
+					   &packed, &tr)) {
 			run_one(t, o, initrd, &tr);
+		}
 		tap_result(&tap, t->name, tr.verdict, tr.msg,
 			   (char *)tr.diag.data);
 		if (json)
@@ -575,10 +623,21 @@ int run_tests(const struct run_options *o)
 		buf_free(&tr.diag);
 		buf_free(&tr.json);
 	}
+	sig = hostsig_pending();
 	if (json) {
-		fprintf(json, "\n]}\n");
-		fclose(json);
+		fprintf(json, "\n]");
+		if (sig)
+			fprintf(json, ", \"interrupted\": \"SIG%s\"",
+				sigabbrev_np(sig));
+		fprintf(json, "}\n");
+		json_close(json, o->json_path, json_tmp, json_slot);
 	}
 	free(initrd);
-	return tap_finish(&tap);
+	code = tap_finish(&tap);
+	if (sig) {
+		pr_err("interrupted by SIG%s: %d test(s) not run",
+		       sigabbrev_np(sig), not_run);
+		code = hostsig_exit_code(sig);
+	}
+	return code;
 }

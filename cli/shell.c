@@ -21,10 +21,14 @@
 #include "cli/run.h"
 #include "cli/verdict.h"
 #include "harness/channel.h"
+#include "util/hostsig.h"
 #include "vmm/initramfs.h"
 #include "vmm/vmm.h"
 
 #define BUSYBOX "/bin/busybox"
+/* --mem and --timeout: 1 TiB of guest RAM, 30 days. */
+#define SHELL_MAX_MEM_MB	(1ULL << 20)
+#define SHELL_MAX_TIMEOUT_S	(30ULL * 24 * 3600)
 
 const char shell_help[] =
 	"usage: ktstr shell [--kernel PATH] [--topo SPEC] [--mem MB] [--timeout S] [--scheduler NAME|PATH] [--stats-sock PATH] [-v] [-- CMD ARGS...]\n"
@@ -32,8 +36,8 @@ const char shell_help[] =
 	"  with CMD:    run it in the guest, print its output, exit with its status\n"
 	"  -k, --kernel PATH   guest kernel (default as for 'run')\n"
 	"  -T, --topo SPEC     guest topology, e.g. 1n2l2c1t (default 1n1l1c1t)\n"
-	"  -m, --mem MB        guest memory (default 256)\n"
-	"  -t, --timeout S     stop the VM after S seconds (default: none)\n"
+	"  -m, --mem MB        guest memory in MiB, 1 to 1048576 (default 256)\n"
+	"  -t, --timeout S     stop the VM after S seconds, at most 30 days (default: none)\n"
 	"  -s, --scheduler NAME|PATH  run under this sched_ext scheduler: fifo, llc, fail,\n"
 	"                      or a host binary packed as /scheduler (its shared libraries too)\n"
 	"  -S, --stats-sock PATH  relay scx_stats requests on this host socket to the guest (ktstr stats)\n"
@@ -113,34 +117,77 @@ static int guest_exit_code(const struct vmm_outcome *out)
 	return code;
 }
 
+/* The terminal as it was, put back on every exit once it was made raw. */
+static struct termios tty_saved;
+static int tty_fd = -1;
+
+static void tty_restore(void)
+{
+	hostsig_set_tty(-1, NULL);
+	if (tty_fd >= 0)
+		tcsetattr(tty_fd, TCSANOW, &tty_saved);
+	tty_fd = -1;
+}
+
+int shell_status(const struct vmm_outcome *out, int code, int host_sig,
+		 char *err, size_t len)
+{
+	err[0] = '\0';
+	/* ^C: the VM was stopped on purpose, no console dump. */
+	if (host_sig)
+		return hostsig_exit_code(host_sig);
+	if (code < 0) {
+		snprintf(err, len, "the guest ended without an exit status: %s (%.200s)",
+			 vm_exit_kind_name(out->exit_kind), out->exit_msg);
+		return 125;
+	}
+	/* An exit status on COM2 and the output gone: never a silent 0. */
+	if (out->has_virtio_console && !out->console_driven) {
+		snprintf(err, len, "the guest kernel never drove ktstr's virtio console (CONFIG_VIRTIO_MMIO%s and CONFIG_VIRTIO_CONSOLE must be built in, not modules): the command's output is lost (exit status %d)",
+			 vm_arch_virtio_on_cmdline() ? ", CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES" : "",
+			 code);
+		return 125;
+	}
+	return code;
+}
+
 static int run_shell(struct vmm_config *cfg)
 {
-	struct termios saved, raw;
+	struct termios raw;
 	bool tty = cfg->stdin_fd >= 0 && isatty(cfg->stdin_fd);
 	struct vmm_outcome out;
 	char err[512];
 	int code;
 
-	if (tty) {
-		tcgetattr(cfg->stdin_fd, &saved);
-		raw = saved;
+	if (tty && !tcgetattr(cfg->stdin_fd, &tty_saved)) {
+		raw = tty_saved;
 		cfmakeraw(&raw);
 		raw.c_lflag |= ISIG;	/* ^C still stops the VM */
+		/* die() on the way (no KVM, no memory) exits through here. */
+		atexit(tty_restore);
+		tty_fd = cfg->stdin_fd;
+		/* A second ^C exits at once: it puts the terminal back too. */
+		hostsig_set_tty(tty_fd, &tty_saved);
 		tcsetattr(cfg->stdin_fd, TCSANOW, &raw);
 	}
-	if (vmm_run(cfg, &out, err, sizeof(err)))
+	if (vmm_run(cfg, &out, err, sizeof(err))) {
+		tty_restore();
 		die("%s", err);
-	if (tty)
-		tcsetattr(cfg->stdin_fd, TCSANOW, &saved);
-	code = guest_exit_code(&out);
-	if (code < 0) {
-		pr_err("the guest ended without an exit status: %s (%s)",
-		       vm_exit_kind_name(out.exit_kind), out.exit_msg);
+	}
+	tty_restore();
+	/* hvc0 went to stdout whole: only what was kept for us counts. */
+	out.dropped[VMM_CHAN_HVC] = 0;
+	vmm_cap_errors(out.dropped, err, sizeof(err));
+	if (err[0])
+		pr_warn("%s", err);
+	code = shell_status(&out, guest_exit_code(&out), hostsig_pending(),
+			    err, sizeof(err));
+	if (err[0]) {
+		pr_err("%s", err);
 		if (out.com1.len)
 			fprintf(stderr, "%.*s\n", (int)MIN(out.com1.len, 4000),
 				(char *)out.com1.data + (out.com1.len > 4000 ?
 							 out.com1.len - 4000 : 0));
-		code = 125;
 	}
 	vmm_outcome_free(&out);
 	return code;
@@ -161,10 +208,11 @@ int cmd_shell(int argc, char **argv)
 	struct vmm_config cfg = { .console_fd = -1, .com2_fd = -1,
 				  .hvc_fd = STDOUT_FILENO, .stdin_fd = -1 };
 	const char *kernel = NULL, *spec = "1n1l1c1t", *sched = NULL, *ext = NULL;
-	unsigned long mem_mb = 256, timeout_s = 0;
-	char err[256], *end;
+	uint64_t mem_mb = 256, timeout_s = 0;
+	char err[256];
 	int c, code;
 
+	hostsig_install();
 	while ((c = getopt_long(argc, argv, "+k:T:m:t:s:S:v", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
@@ -174,14 +222,14 @@ int cmd_shell(int argc, char **argv)
 			spec = optarg;
 			break;
 		case 'm':
-			mem_mb = strtoul(optarg, &end, 10);
-			if (*end || !mem_mb)
-				die("shell: --mem '%s': not a size in MiB", optarg);
+			if (parse_u64(optarg, 1, SHELL_MAX_MEM_MB, &mem_mb))
+				die("shell: --mem '%s': not a size in MiB from 1 to %llu",
+				    optarg, SHELL_MAX_MEM_MB);
 			break;
 		case 't':
-			timeout_s = strtoul(optarg, &end, 10);
-			if (*end)
-				die("shell: --timeout '%s': not a number of seconds", optarg);
+			if (parse_u64(optarg, 0, SHELL_MAX_TIMEOUT_S, &timeout_s))
+				die("shell: --timeout '%s': not a number of seconds from 0 to %llu",
+				    optarg, SHELL_MAX_TIMEOUT_S);
 			break;
 		case 's':
 			sched = optarg;
@@ -196,12 +244,14 @@ int cmd_shell(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (topology_parse(spec, mem_mb << 20, &cfg.topo, err, sizeof(err)) ||
+	    topology_validate(&cfg.topo, TOPO_MAX_CPUS, err, sizeof(err)))
+		die("shell: topology '%s': %s", spec, err);
+	if (kvm_check_access(err, sizeof(err)))
+		die("shell: %s", err);
 	kernel = kernel ? : kernel_default();
 	if (!kernel)
 		die("no kernel: pass --kernel PATH, set KTSTR_KERNEL, or run 'make kernel'");
-	if (topology_parse(spec, (uint64_t)mem_mb << 20, &cfg.topo, err, sizeof(err)) ||
-	    topology_validate(&cfg.topo, TOPO_MAX_CPUS, err, sizeof(err)))
-		die("shell: topology '%s': %s", spec, err);
 	if (sched && strchr(sched, '/')) {
 		if (access(sched, X_OK))
 			die("shell: --scheduler '%s': %s", sched, strerror(errno));

@@ -30,8 +30,8 @@ int cmd_stats(int argc, char **argv)
 	};
 	const char *sock = getenv("KTSTR_STATS_SOCK");
 	struct buf req = {}, resp = {};
-	unsigned long timeout_s = 10;
-	char err[512], *end;
+	uint64_t timeout_s = 10;
+	char err[512];
 	long long eno;
 	int c, r;
 
@@ -41,8 +41,7 @@ int cmd_stats(int argc, char **argv)
 			sock = optarg;
 			break;
 		case 't':
-			timeout_s = strtoul(optarg, &end, 10);
-			if (*end || !timeout_s || timeout_s > 3600)
+			if (parse_u64(optarg, 1, 3600, &timeout_s))
 				die("stats: --timeout '%s': not a number of seconds (1-3600)",
 				    optarg);
 			break;

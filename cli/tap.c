@@ -14,6 +14,24 @@ void tap_header(struct tap *t, FILE *out, int plan)
 	fflush(out);
 }
 
+/*
+ * @len bytes of @s with control bytes (the guest's \r, ANSI escapes) as
+ * \xNN: they would rewrite the user's terminal or a TAP line.
+ */
+static void put_clean(FILE *out, const char *s, int len)
+{
+	int i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = s[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else
+			fputc(c, out);
+	}
+}
+
 /* Every line of @text prefixed "# ", so TAP parsers keep it as a comment. */
 static void print_commented(FILE *out, const char *text)
 {
@@ -21,9 +39,20 @@ static void print_commented(FILE *out, const char *text)
 
 	while (p && *p) {
 		nl = strchr(p, '\n');
-		fprintf(out, "# %.*s\n", (int)(nl ? nl - p : (long)strlen(p)), p);
+		fputs("# ", out);
+		put_clean(out, p, nl ? nl - p : (long)strlen(p));
+		fputc('\n', out);
 		p = nl ? nl + 1 : NULL;
 	}
+}
+
+/* "ok 3 name # SKIP reason\n": the reason's first line, cleaned. */
+static void directive(FILE *out, const char *ok, int n, const char *name,
+		      const char *what, const char *m, int ml)
+{
+	fprintf(out, "%s %d %s # %s ", ok, n, name, what);
+	put_clean(out, m, ml);
+	fputc('\n', out);
 }
 
 /* The first line of @msg, for a directive's reason. */
@@ -51,11 +80,11 @@ void tap_result(struct tap *t, const char *name, enum ktstr_verdict v,
 		break;
 	case KTSTR_SKIP:
 		t->skip++;
-		fprintf(t->out, "ok %d %s # SKIP %.*s\n", n, name, ml, m);
+		directive(t->out, "ok", n, name, "SKIP", m, ml);
 		break;
 	case KTSTR_XFAIL:
 		t->xfail++;
-		fprintf(t->out, "ok %d %s # XFAIL %.*s\n", n, name, ml, m);
+		directive(t->out, "ok", n, name, "XFAIL", m, ml);
 		break;
 	case KTSTR_TIMEOUT:
 		t->fail++;
@@ -64,7 +93,7 @@ void tap_result(struct tap *t, const char *name, enum ktstr_verdict v,
 		break;
 	case KTSTR_XPASS:
 		t->xpass++;
-		fprintf(t->out, "not ok %d %s # XPASS %.*s\n", n, name, ml, m);
+		directive(t->out, "not ok", n, name, "XPASS", m, ml);
 		break;
 	case KTSTR_ERROR:
 		t->error++;

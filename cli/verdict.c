@@ -87,6 +87,10 @@ static enum ktstr_verdict raw_verdict(const struct run_outcome *o,
 		snprintf(msg, msglen, "guest panic: %s", panic);
 		return KTSTR_FAIL;
 	}
+	if (o->cap_error) {
+		snprintf(msg, msglen, "%s", o->cap_error);
+		return KTSTR_FAIL;
+	}
 	if (o->exit_kind == VM_EXIT_TIMEOUT) {
 		snprintf(msg, msglen, "%s", o->exit_msg);
 		return KTSTR_TIMEOUT;

@@ -32,6 +32,11 @@ struct run_outcome {
 	size_t result_len;
 	/* Extra failure from another channel (corrupt TLV frames...), or NULL. */
 	const char *channel_error;
+	/*
+	 * Guest output over a channel's cap (vmm_cap_errors()), or NULL: a
+	 * FAIL even when the result came through, since output was lost.
+	 */
+	const char *cap_error;
 };
 
 /*

@@ -115,39 +115,62 @@ int ktstr_send(struct ktstr_ctx *ctx, uint16_t type, const void *p,
 	return channel_send(ctx->data_fd, type, p, len);
 }
 
+struct decode_ctx {
+	struct channel_log *log;
+	int cap;		/* frames allocated */
+	struct buf arena;	/* the payloads, each NUL-terminated */
+};
+
+/*
+ * Frames go into one array grown geometrically and their payloads into one
+ * arena, so a stream of empty frames costs ~20 bytes per frame, not a
+ * malloc each.
+ */
 static void on_frame(void *opaque, uint16_t type, const uint8_t *payload,
 		     uint32_t len)
 {
-	struct channel_log *log = opaque;
+	struct decode_ctx *c = opaque;
+	struct channel_log *log = c->log;
 	struct channel_frame *f;
 
-	log->frames = xrealloc(log->frames, (log->nr + 1) * sizeof(*f));
+	if (log->nr >= CHANNEL_MAX_FRAMES) {
+		log->dropped++;
+		return;
+	}
+	if (log->nr == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 16;
+		log->frames = xrealloc(log->frames, c->cap * sizeof(*f));
+	}
 	f = &log->frames[log->nr++];
 	f->type = type;
 	f->len = len;
-	f->payload = xmalloc(len + 1);
-	memcpy(f->payload, payload, len);
-	f->payload[len] = '\0';
+	/* An offset until the arena stops moving. */
+	f->payload = (uint8_t *)(uintptr_t)c->arena.len;
+	buf_put(&c->arena, payload, len);
+	buf_putc(&c->arena, 0);
 }
 
 void channel_decode(const uint8_t *data, size_t len, struct channel_log *log)
 {
+	struct decode_ctx c = { .log = log };
 	struct tlv_decoder d;
+	int i;
 
 	memset(log, 0, sizeof(*log));
-	tlv_decoder_init(&d, on_frame, log);
+	tlv_decoder_init(&d, on_frame, &c);
 	tlv_decoder_feed(&d, data, len);
 	tlv_decoder_finish(&d);
 	log->stats = d.stats;
 	tlv_decoder_free(&d);
+	log->arena = c.arena.data;
+	for (i = 0; i < log->nr; i++)
+		log->frames[i].payload = log->arena +
+					 (uintptr_t)log->frames[i].payload;
 }
 
 void channel_log_free(struct channel_log *log)
 {
-	int i;
-
-	for (i = 0; i < log->nr; i++)
-		free(log->frames[i].payload);
+	free(log->arena);
 	free(log->frames);
 	memset(log, 0, sizeof(*log));
 }
@@ -168,14 +191,19 @@ void channel_errors(const struct channel_log *log, char *out, size_t len)
 	const struct tlv_stats *s = &log->stats;
 	uint64_t n = tlv_stats_errors(s) + s->garbage;
 
+	if (!n && log->dropped) {
+		snprintf(out, len, "data channel over the cap: %llu frame(s) past %d (CHANNEL_MAX_FRAMES) dropped",
+			 (unsigned long long)log->dropped, CHANNEL_MAX_FRAMES);
+		return;
+	}
 	if (!n) {
 		out[0] = '\0';
 		return;
 	}
 	snprintf(out, len,
-		 "corrupt data channel: %llu bad frame(s) (bad_crc %llu, bad_len %llu, bad_type %llu, truncated %llu, garbage %llu bytes), %llu good",
-		 (unsigned long long)(s->bad_crc + s->bad_len + s->bad_type + s->truncated),
-		 (unsigned long long)s->bad_crc, (unsigned long long)s->bad_len,
+		 "corrupt data channel: %llu bad frame(s) (bad_hdr %llu, bad_crc %llu, bad_len %llu, bad_type %llu, truncated %llu, garbage %llu bytes), %llu good",
+		 (unsigned long long)tlv_stats_errors(s),
+		 (unsigned long long)s->bad_hdr, (unsigned long long)s->bad_crc, (unsigned long long)s->bad_len,
 		 (unsigned long long)s->bad_type, (unsigned long long)s->truncated,
 		 (unsigned long long)s->garbage, (unsigned long long)s->frames);
 }

@@ -39,9 +39,14 @@ struct channel_frame {
 	uint8_t *payload;
 };
 
+/* Frames kept per stream; later good frames are counted in dropped. */
+#define CHANNEL_MAX_FRAMES (1 << 20)
+
 struct channel_log {
 	struct channel_frame *frames;
 	int nr;
+	uint8_t *arena;		/* every payload, NUL-terminated */
+	uint64_t dropped;	/* good frames past CHANNEL_MAX_FRAMES */
 	struct tlv_stats stats;
 };
 
@@ -51,7 +56,7 @@ void channel_log_free(struct channel_log *log);
 /* Host: the last frame of @type, or NULL. */
 const struct channel_frame *channel_find(const struct channel_log *log,
 					 uint16_t type);
-/* Host: "" or a one-line account of corrupt frames. */
+/* Host: "" or a one-line account of corrupt or dropped frames. */
 void channel_errors(const struct channel_log *log, char *out, size_t len);
 
 #endif

@@ -46,14 +46,17 @@ void result_format(struct buf *out, enum ktstr_verdict v, const char *msg,
 /* Finds the last occurrence of @needle in [s, s+len). */
 static const char *memrmem(const char *s, size_t len, const char *needle)
 {
-	size_t n = strlen(needle);
+	size_t n = strlen(needle), i;
 	const char *p;
 
 	if (len < n)
 		return NULL;
-	for (p = s + len - n; p >= s; p--)
+	/* Counting down from the end, never forming a pointer before @s. */
+	for (i = len - n + 1; i-- > 0;) {
+		p = s + i;
 		if (!memcmp(p, needle, n))
 			return p;
+	}
 	return NULL;
 }
 
@@ -70,19 +73,27 @@ static bool parse_verdict(const char *v, enum ktstr_verdict *out)
 	return true;
 }
 
+/*
+ * The last "KTSTR_EXIT=N" line: N in 0..255, else -1. COM2 is not
+ * NUL-terminated (the guest may end on the digits), so the digits are read
+ * within [com2, com2 + len) by hand rather than with strtol().
+ */
 static void parse_exit(const char *com2, size_t len, struct guest_result *r)
 {
-	const char *p = memrmem(com2, len, RESULT_EXIT);
-	char *end;
-	long v;
+	const char *p = memrmem(com2, len, RESULT_EXIT), *end = com2 + len;
+	const char *digits;
+	int v = 0;
 
 	r->exit_code = -1;
 	if (!p || (p != com2 && p[-1] != '\n'))
 		return;
 	p += strlen(RESULT_EXIT);
-	v = strtol(p, &end, 10);
-	if (end != p && (end == com2 + len || *end == '\n' || *end == '\r') &&
-	    v >= 0 && v < 256)
+	for (digits = p; p < end && *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (*p - '0');
+		if (v > 255)
+			return;
+	}
+	if (p != digits && (p == end || *p == '\n' || *p == '\r'))
 		r->exit_code = v;
 }
 

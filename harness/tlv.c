@@ -58,6 +58,20 @@ static uint32_t get_le32(const uint8_t *p)
 	return le32toh(v);
 }
 
+static void put_hdr(uint8_t *hdr, uint16_t type, uint32_t len)
+{
+	put_le32(hdr, TLV_MAGIC);
+	put_le16(hdr + 4, type);
+	put_le16(hdr + 6, 0);
+	put_le32(hdr + 8, len);
+	put_le32(hdr + 12, crc32(0, hdr, 12));
+}
+
+static bool hdr_ok(const uint8_t *hdr)
+{
+	return crc32(0, hdr, 12) == get_le32(hdr + 12);
+}
+
 int tlv_encode(struct buf *out, uint16_t type, const void *p, uint32_t len)
 {
 	uint8_t hdr[TLV_HDR_LEN], tail[TLV_CRC_LEN];
@@ -65,10 +79,7 @@ int tlv_encode(struct buf *out, uint16_t type, const void *p, uint32_t len)
 
 	if (len > TLV_MAX_PAYLOAD)
 		return -EMSGSIZE;
-	put_le32(hdr, TLV_MAGIC);
-	put_le16(hdr + 4, type);
-	put_le16(hdr + 6, 0);
-	put_le32(hdr + 8, len);
+	put_hdr(hdr, type, len);
 	crc = crc32(0, hdr, sizeof(hdr));
 	if (len)
 		crc = crc32(crc, p, len);
@@ -90,12 +101,11 @@ void tlv_decoder_init(struct tlv_decoder *d, tlv_frame_fn fn, void *opaque)
 void tlv_decoder_free(struct tlv_decoder *d)
 {
 	buf_free(&d->in);
-	d->start = 0;
 }
 
 uint64_t tlv_stats_errors(const struct tlv_stats *s)
 {
-	return s->bad_crc + s->bad_len + s->bad_type + s->truncated;
+	return s->bad_hdr + s->bad_crc + s->bad_len + s->bad_type + s->truncated;
 }
 
 /*
@@ -115,54 +125,66 @@ static size_t find_magic(const uint8_t *p, size_t n)
 	return n;
 }
 
+/* Where the decoder is in the bytes of one pass: p[pos, n). */
+struct cursor {
+	const uint8_t *p;
+	size_t n, pos;
+};
+
 /* Drops @n bytes; those still owed to a counted bad frame are not garbage. */
-static void skip(struct tlv_decoder *d, size_t n)
+static void skip(struct tlv_decoder *d, struct cursor *c, size_t n)
 {
 	uint64_t owed = MIN((uint64_t)n, d->bad_tail);
 
 	d->bad_tail -= owed;
 	d->stats.garbage += n - owed;
-	d->start += n;
+	c->pos += n;
 }
 
 /*
- * After an error at the head, resync one byte further on: the length may be
- * the corrupt part, so it cannot be trusted to find the next frame. Up to
- * @owed following bytes are charged to this frame rather than to garbage.
+ * After an error at the head whose length cannot be trusted (a bad header
+ * CRC, a cut-off frame), resync one byte further on. Up to @owed following
+ * bytes are charged to this frame rather than to garbage. Costs O(header):
+ * no payload is looked at.
  */
-static void bad_frame(struct tlv_decoder *d, uint64_t *counter, size_t owed)
+static void bad_frame(struct tlv_decoder *d, struct cursor *c,
+		      uint64_t *counter, size_t owed)
 {
 	(*counter)++;
-	d->start++;
+	c->pos++;
 	d->bad_tail = owed ? owed - 1 : 0;
 }
 
 /* Decodes one step at the head; false when more input is needed. */
-static bool step(struct tlv_decoder *d, bool final)
+static bool step(struct tlv_decoder *d, struct cursor *c, bool final)
 {
-	const uint8_t *p = d->in.data + d->start;
-	size_t n = d->in.len - d->start, off, total;
+	const uint8_t *p = c->p + c->pos;
+	size_t n = c->n - c->pos, off, total;
 	uint32_t len;
 	uint16_t type;
 
 	off = find_magic(p, n);
 	if (off) {
-		skip(d, off);
+		skip(d, c, off);
 		return true;
 	}
 	if (n < TLV_HDR_LEN) {
 		/* At the end only a whole magic makes it a cut-off frame. */
 		if (final && n >= 4) {
 			d->stats.truncated++;
-			d->start += n;
+			c->pos += n;
 		} else if (final) {
-			skip(d, n);
+			skip(d, c, n);
 		}
 		return false;
 	}
+	if (!hdr_ok(p)) {
+		bad_frame(d, c, &d->stats.bad_hdr, TLV_HDR_LEN);
+		return true;
+	}
 	len = get_le32(p + 8);
 	if (len > TLV_MAX_PAYLOAD) {
-		bad_frame(d, &d->stats.bad_len, TLV_HDR_LEN);
+		bad_frame(d, c, &d->stats.bad_len, TLV_HDR_LEN);
 		return true;
 	}
 	total = TLV_HDR_LEN + (size_t)len + TLV_CRC_LEN;
@@ -170,16 +192,16 @@ static bool step(struct tlv_decoder *d, bool final)
 		if (!final)
 			return false;
 		/* Frames after a false magic may still be in the buffer. */
-		bad_frame(d, &d->stats.truncated, n);
+		bad_frame(d, c, &d->stats.truncated, n);
 		return true;
 	}
-	if (crc32(0, p, TLV_HDR_LEN + len) != get_le32(p + TLV_HDR_LEN + len)) {
-		bad_frame(d, &d->stats.bad_crc, total);
-		return true;
-	}
-	/* The CRC vouches for the length: skip the whole frame. */
-	d->start += total;
+	/* The header CRC vouches for the length: skip the whole frame. */
+	c->pos += total;
 	d->bad_tail = 0;
+	if (crc32(0, p, TLV_HDR_LEN + len) != get_le32(p + TLV_HDR_LEN + len)) {
+		d->stats.bad_crc++;
+		return true;
+	}
 	type = get_le16(p + 4);
 	if (!tlv_type_known(type)) {
 		d->stats.bad_type++;
@@ -191,27 +213,51 @@ static bool step(struct tlv_decoder *d, bool final)
 	return true;
 }
 
-static void run(struct tlv_decoder *d, bool final)
+/* Decodes what it can of @p; returns the bytes consumed. */
+static size_t run(struct tlv_decoder *d, const uint8_t *p, size_t n,
+		  bool final)
 {
-	size_t left;
+	struct cursor c = { p, n, 0 };
 
-	while (step(d, final))
+	if (!n)			/* @p may be NULL */
+		return 0;
+	while (step(d, &c, final))
 		;
-	left = d->in.len - d->start;
-	if (d->start && left)
-		memmove(d->in.data, d->in.data + d->start, left);
-	d->in.len = left;
-	d->start = 0;
+	return c.pos;
 }
 
 void tlv_decoder_feed(struct tlv_decoder *d, const void *data, size_t len)
 {
-	buf_put(&d->in, data, len);
-	run(d, false);
+	size_t used, left;
+
+	if (!d->in.len) {
+		/* Nothing pending: decode in place, keep only the tail. */
+		used = run(d, data, len, false);
+		buf_put(&d->in, (const uint8_t *)data + used, len - used);
+		return;
+	}
+	/*
+	 * Complete the pending frame (at most one frame is pending) with
+	 * only as many bytes as it may need, then go on in place.
+	 */
+	left = MIN(len, (size_t)TLV_HDR_LEN + TLV_MAX_PAYLOAD + TLV_CRC_LEN);
+	buf_put(&d->in, data, left);
+	used = run(d, d->in.data, d->in.len, false);
+	if (used < d->in.len - left) {
+		/* Still inside what was pending: keep it all. */
+		buf_put(&d->in, (const uint8_t *)data + left, len - left);
+		memmove(d->in.data, d->in.data + used, d->in.len - used);
+		d->in.len -= used;
+		return;
+	}
+	used -= d->in.len - left;	/* now counts bytes of @data */
+	d->in.len = 0;
+	tlv_decoder_feed(d, (const uint8_t *)data + used, len - used);
 }
 
 void tlv_decoder_finish(struct tlv_decoder *d)
 {
-	run(d, true);
+	run(d, d->in.data, d->in.len, true);
+	d->in.len = 0;
 	d->bad_tail = 0;
 }

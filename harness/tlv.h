@@ -4,7 +4,14 @@
  *
  * Frame, little-endian on the wire:
  *   u32 magic (TLV_MAGIC), u16 type, u16 flags (0), u32 length,
+ *   u32 header CRC32 (zlib) over the 12 bytes before it,
  *   length bytes of payload, u32 CRC32 (zlib) over header + payload.
+ *
+ * The header CRC makes resync after corruption linear in the stream: a
+ * header whose length was damaged (or a false magic in other data) is
+ * rejected after 16 bytes, and a frame whose header is intact but whose
+ * payload is not is skipped whole, its length vouched for by the header
+ * CRC. No byte is CRC'd more than a bounded number of times.
  */
 #ifndef KTSTR_HARNESS_TLV_H
 #define KTSTR_HARNESS_TLV_H
@@ -15,7 +22,7 @@
 #include "util/util.h"
 
 #define TLV_MAGIC	0x4b545354	/* "TSTK" in memory, "KTST" as a u32 */
-#define TLV_HDR_LEN	12
+#define TLV_HDR_LEN	16
 #define TLV_CRC_LEN	4
 /* Longer claimed payloads are corruption, not data. */
 #define TLV_MAX_PAYLOAD	(1U << 20)
@@ -50,7 +57,8 @@ typedef void (*tlv_frame_fn)(void *opaque, uint16_t type,
 
 struct tlv_stats {
 	uint64_t frames;	/* good frames delivered */
-	uint64_t bad_crc;	/* CRC mismatch */
+	uint64_t bad_hdr;	/* header CRC mismatch */
+	uint64_t bad_crc;	/* payload CRC mismatch, header intact */
 	uint64_t bad_len;	/* length > TLV_MAX_PAYLOAD */
 	uint64_t bad_type;	/* intact frame of an unknown type */
 	uint64_t truncated;	/* frame cut off by the end of the stream */
@@ -58,8 +66,12 @@ struct tlv_stats {
 };
 
 struct tlv_decoder {
-	struct buf in;		/* undecoded bytes are in[start, len) */
-	size_t start;
+	/*
+	 * Undecoded bytes: only the tail of a feed that does not end on a
+	 * frame boundary (at most one frame) is copied here; whole frames
+	 * are decoded straight from the caller's buffer.
+	 */
+	struct buf in;
 	/* Bytes after a bad frame that belong to it, not counted as garbage. */
 	uint64_t bad_tail;
 	tlv_frame_fn fn;
@@ -68,7 +80,10 @@ struct tlv_decoder {
 };
 
 void tlv_decoder_init(struct tlv_decoder *d, tlv_frame_fn fn, void *opaque);
-/* Feeds any chunk of the stream; frames may span chunks. */
+/*
+ * Feeds any chunk of the stream; frames may span chunks. Linear in the
+ * bytes fed, whatever they hold.
+ */
 void tlv_decoder_feed(struct tlv_decoder *d, const void *data, size_t len);
 /* End of stream: a partial frame left over counts as truncated. */
 void tlv_decoder_finish(struct tlv_decoder *d);

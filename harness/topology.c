@@ -274,8 +274,11 @@ static int parse_parts(const char *spec, uint64_t v[4], char *err,
 			return err_inval(err, errlen,
 					"topology \"%s\": '%c' out of order (use n, l, c, t order, each once)",
 					spec, *end);
-		if (errno == ERANGE || val > UINT32_MAX)
-			val = UINT32_MAX;
+		/* Named as written, not as a clamped value. */
+		if (errno == ERANGE || val > TOPO_MAX_COUNT)
+			return err_inval(err, errlen, "%s=%.*s exceeds %u",
+					topo_names[idx], (int)(end - p), p,
+					TOPO_MAX_COUNT);
 		if (check_count(topo_names[idx], val, err, errlen))
 			return -EINVAL;
 		v[idx] = val;

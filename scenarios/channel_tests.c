@@ -11,6 +11,7 @@
 
 #include "harness/channel.h"
 #include "harness/test.h"
+#include "vmm/sink.h"
 
 static const uint16_t sent_types[] = {
 	TLV_SCENARIO_START, TLV_STIMULUS, TLV_PAYLOAD_METRICS,
@@ -85,7 +86,7 @@ static int channel_corrupt_frames(struct ktstr_ctx *ctx)
 	if (ctx->data_fd < 0)
 		return ktstr_fail(ctx, "no virtio data port named ktstr.data");
 	tlv_encode(&b, TLV_LOG, "payload to corrupt", 18);
-	b.data[14] ^= 0x20;
+	b.data[TLV_HDR_LEN + 2] ^= 0x20;
 	buf_put(&b, garbage, sizeof(garbage) - 1);
 	n = write(ctx->data_fd, b.data, b.len);
 	buf_free(&b);
@@ -107,3 +108,36 @@ static int channel_com2_fallback(struct ktstr_ctx *ctx)
 KTSTR_TEST(channel_com2_fallback, .category = "boot",
 	   .description = "without a virtio-console the result comes back on COM2",
 	   .no_virtio = true);
+
+/*
+ * A guest that floods its data port past the host's cap (VMM_DATA_CAP,
+ * 64 MiB): the host keeps 64 MiB, counts the rest, and the run FAILs
+ * naming the cap, though the body passes and the result comes on COM2.
+ */
+static int channel_flood_capped(struct ktstr_ctx *ctx)
+{
+	static char chunk[1 << 20];
+	size_t total = 0, want = VMM_DATA_CAP + 2 * SZ_1M;
+	uint64_t t0 = now_ns();
+	ssize_t n;
+
+	if (ctx->data_fd < 0)
+		return ktstr_fail(ctx, "no virtio data port named ktstr.data");
+	memset(chunk, 'f', sizeof(chunk));
+	while (total < want) {
+		n = write(ctx->data_fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return ktstr_fail(ctx, "write after %zu bytes: %s", total,
+					  n ? strerror(errno) : "EOF");
+		total += n;
+	}
+	ktstr_diag(ctx, "sent %zu MiB in %.1f s", total >> 20,
+		   (now_ns() - t0) / 1e9);
+	return KTSTR_PASS;
+}
+KTSTR_TEST(channel_flood_capped, .category = "boot",
+	   .description = "a guest flooding the data port past its cap FAILs, naming the cap",
+	   .timeout_ms = 180000, .expect = KTSTR_EXPECT_FAIL,
+	   .expect_msg = "guest output over the cap: data port (ktstr.data) dropped");

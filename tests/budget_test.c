@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -137,6 +138,120 @@ TEST(real_cgroup_cpuset)
 	EXPECT_TRUE(notes_have(&b, "removed"));
 	free(dir);
 	budget_free(&b);
+}
+
+/* Our cgroup2 path ("" at the root), as budget_setup() finds it. */
+static char *own_cg_path(void)
+{
+	struct buf b = {};
+	char *p, *res = NULL;
+
+	if (read_file("/proc/self/cgroup", &b))
+		return NULL;
+	buf_putc(&b, 0);
+	p = strstr((char *)b.data, "0::");
+	if (p) {
+		p += 3;
+		p[strcspn(p, "\n")] = '\0';
+		res = xstrdup(strcmp(p, "/") ? p : "");
+	}
+	buf_free(&b);
+	return res;
+}
+
+static int dead_pid(void)
+{
+	pid_t pid = fork();
+
+	if (!pid)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	return pid;
+}
+
+/*
+ * A run killed with SIGKILL (or a second ^C) leaves its ktstr-PID-vcpus:
+ * the next run removes those of dead PIDs, and only those.
+ */
+TEST(stale_cpusets_swept)
+{
+	char dir[] = "/tmp/ktstr-cgXXXXXX", *own = own_cg_path(), *parent;
+	char *dead, *live, *other, *path;
+	struct budget b;
+	int fd;
+
+	ASSERT_NE(NULL, own);
+	ASSERT_NE(NULL, mkdtemp(dir));
+	parent = xasprintf("%s%s", dir, own);
+	ASSERT_EQ(0, mkdir_p(parent, 0755));
+	path = xasprintf("%s/cgroup.controllers", parent);
+	fd = open(path, O_WRONLY | O_CREAT, 0644);
+	ASSERT_GE(fd, 0);
+	ASSERT_EQ(13, write(fd, "cpu cpuset io", 13));
+	close(fd);
+	dead = xasprintf("%s/ktstr-%d-vcpus", parent, dead_pid());
+	live = xasprintf("%s/ktstr-1-vcpus", parent);
+	other = xasprintf("%s/ktstr-%d-vcpus-x", parent, dead_pid());
+	ASSERT_EQ(0, mkdir(dead, 0755));
+	ASSERT_EQ(0, mkdir(live, 0755));
+	ASSERT_EQ(0, mkdir(other, 0755));
+	ASSERT_EQ(0, budget_setup(&b, 1, dir));
+	EXPECT_NE(0, access(dead, F_OK));
+	EXPECT_EQ(0, access(live, F_OK));
+	EXPECT_EQ(0, access(other, F_OK));
+	EXPECT_TRUE(notes_have(&b, "left by a run that died"));
+	budget_free(&b);
+	rmdir(live);
+	rmdir(other);
+	unlink(path);
+	if (*own)
+		rmdir(parent);
+	rmdir(dir);
+	free(dead);
+	free(live);
+	free(other);
+	free(path);
+	free(parent);
+	free(own);
+}
+
+/*
+ * die() with a vCPU thread still in the cpuset: the exit handler moves it
+ * out and removes the cgroup (the real thing, where there is one).
+ */
+TEST(die_removes_cpuset)
+{
+	int pfd[2], st;
+	char dir[512] = "";
+	ssize_t n;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(pfd));
+	pid = fork();
+	if (!pid) {
+		struct vcpu_thread vt;
+		struct budget b;
+
+		close(pfd[0]);
+		budget_setup(&b, 1, NULL);
+		if (!b.cg_dir)
+			_exit(4);
+		vt.b = &b;
+		if (write(pfd[1], b.cg_dir, strlen(b.cg_dir)) < 0)
+			_exit(2);
+		close(pfd[1]);
+		run_vcpu(&b, &vt);
+		die("on purpose, with %s still there", b.cg_dir);
+	}
+	close(pfd[1]);
+	n = read(pfd[0], dir, sizeof(dir) - 1);
+	close(pfd[0]);
+	waitpid(pid, &st, 0);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 4)
+		SKIP(return, "no writable cgroup2 cpuset here");
+	ASSERT_GT(n, 0);
+	EXPECT_EQ(1, WEXITSTATUS(st));
+	EXPECT_NE(0, access(dir, F_OK)) TH_LOG("%s left behind", dir);
 }
 
 /* --cpu-cap / KTSTR_CPU_CAP values: whole numbers from 1 to usable. */

@@ -67,4 +67,60 @@ TEST(bounds)
 	EXPECT_FALSE(json_valid(NULL, 0));
 }
 
+/* What Python's json.load refuses must not get into --json. */
+TEST(utf8_and_surrogates)
+{
+	static const char *const ok[] = {
+		"\"caf\xc3\xa9 \xe2\x98\x83 \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf\"",
+		"\"\\ud83d\\ude00\"", "\"\\uDBFF\\uDFFF\"", "\"\\ufffd\\u0000\"",
+	};
+	static const char *const bad[] = {
+		"\"\xc3\x28\"",		/* bad continuation */
+		"\"\xc3\"",			/* cut short by the quote */
+		"\"\xc0\xaf\"",		/* overlong '/' */
+		"\"\xe0\x80\xaf\"",		/* overlong, 3 bytes */
+		"\"\xed\xa0\x80\"",		/* UTF-8 encoded surrogate */
+		"\"\xf4\x90\x80\x80\"",	/* past U+10FFFF */
+		"\"\xff\"", "\"\x80\"",
+		"\"\\ud800\"",		/* lone high surrogate */
+		"\"\\ud800x\"", "\"\\ud800\\u0041\"", "\"\\ud800\\ud800\"",
+		"\"\\udc00\"",		/* lone low surrogate */
+		"\"\\udfff\\ud800\"",
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(ok); i++)
+		EXPECT_TRUE(valid(ok[i])) TH_LOG("refused case %u", i);
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		EXPECT_FALSE(valid(bad[i])) TH_LOG("accepted case %u", i);
+}
+
+/* Whatever bytes the guest sends, the writer's output is valid JSON. */
+TEST(writer_output_always_valid)
+{
+	static const char in[] = "ok \xc3\xa9 bad \xc3\x28 \xed\xa0\x80 \xff"
+				 " cut \xe2\x98";
+	struct buf b = {};
+	unsigned int i;
+	char all[256];
+
+	json_put_string(&b, in);
+	EXPECT_TRUE(json_valid((char *)b.data, b.len));
+	buf_putc(&b, 0);
+	EXPECT_STREQ("\"ok \xc3\xa9 bad \\ufffd( \\ufffd\\ufffd\\ufffd \\ufffd cut \\ufffd\\ufffd\"",
+		     (char *)b.data);
+	buf_free(&b);
+	for (i = 1; i < 256; i++)
+		all[i - 1] = i;
+	all[255] = '\0';
+	json_put_string(&b, all);
+	EXPECT_TRUE(json_valid((char *)b.data, b.len));
+	buf_free(&b);
+	/* Cut by @n inside a sequence: that part too. */
+	json_put_stringn(&b, "\xe2\x98\x83", 2);
+	buf_putc(&b, 0);
+	EXPECT_STREQ("\"\\ufffd\\ufffd\"", (char *)b.data);
+	buf_free(&b);
+}
+
 TEST_HARNESS_MAIN

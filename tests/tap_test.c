@@ -40,6 +40,28 @@ static void xfails(struct tap *t)
 	tap_result(t, "b", KTSTR_PASS, NULL, NULL);
 }
 
+static void hostile(struct tap *t)
+{
+	tap_result(t, "a", KTSTR_FAIL, "red \x1b[31mtext\rover\x7f",
+		   "diag\r\x1b]0;title\x07\n\tok\n");
+	tap_result(t, "b", KTSTR_SKIP, "why\rnot ok 9 fake", NULL);
+	tap_result(t, "c", KTSTR_XFAIL, "\x1b[2J", NULL);
+}
+
+/* The guest's \r and escape sequences reach neither terminal nor parser. */
+TEST(control_bytes_escaped)
+{
+	int code;
+	char *s = capture(hostile, &code);
+
+	EXPECT_NE(NULL, strstr(s, "# diag\\x0d\\x1b]0;title\\x07\n# \tok\n"));
+	EXPECT_NE(NULL, strstr(s, "# red \\x1b[31mtext\\x0dover\\x7f\nnot ok 1 a\n"));
+	EXPECT_NE(NULL, strstr(s, "ok 2 b # SKIP why\\x0dnot ok 9 fake\n"));
+	EXPECT_NE(NULL, strstr(s, "ok 3 c # XFAIL \\x1b[2J\n"));
+	EXPECT_EQ(strlen(s), strcspn(s, "\x1b\r\x07"));
+	free(s);
+}
+
 TEST(lines_and_directives)
 {
 	int code;

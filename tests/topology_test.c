@@ -136,8 +136,13 @@ TEST(parse_errors)
 	expect_parse_err(_metadata, "1c0t", GiB,
 			 "threads_per_core=0: must be at least 1");
 	expect_parse_err(_metadata, "256c", GiB, "cores_per_llc=256 exceeds 255");
+	/* Named as written, not clamped, past u32 and past u64. */
 	expect_parse_err(_metadata, "99999999999t", GiB,
-			 "threads_per_core=4294967295 exceeds 255");
+			 "threads_per_core=99999999999 exceeds 255");
+	expect_parse_err(_metadata, "99999999999999999999n", GiB,
+			 "numa_nodes=99999999999999999999 exceeds 255");
+	expect_parse_err(_metadata, "4294967297l", GiB,
+			 "llcs=4294967297 exceeds 255");
 	expect_parse_err(_metadata, "17n17l", GiB, "numa_nodes=17 exceeds 16");
 	/* l defaults to 1, which two nodes cannot share. */
 	expect_parse_err(_metadata, "2n", GiB,

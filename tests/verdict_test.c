@@ -2,6 +2,8 @@
 /* COM2 result blocks, panic detection, verdicts against expectations. */
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "cli/verdict.h"
 
@@ -107,6 +109,65 @@ TEST(timeout_and_expectations)
 	EXPECT_EQ(KTSTR_FAIL, judge(&fails, VM_EXIT_POWEROFF, "", failed, msg, sizeof(msg)));
 	EXPECT_EQ(KTSTR_XFAIL, judge(&xfail, VM_EXIT_POWEROFF, "", failed, msg, sizeof(msg)));
 	EXPECT_EQ(KTSTR_XPASS, judge(&xfail, VM_EXIT_POWEROFF, "", passed, msg, sizeof(msg)));
+}
+
+/*
+ * @s copied to end right at a PROT_NONE page, as a COM2 buffer that is not
+ * NUL-terminated: a read past its end faults (ASan's heap-buffer-overflow
+ * without ASan). Returns the copy; *@map is for munmap(.., 2 pages).
+ */
+static const char *at_page_end(const char *s, void **map)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	char *m = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (m == MAP_FAILED)
+		return NULL;
+	mprotect(m + pg, pg, PROT_NONE);
+	*map = m;
+	memcpy(m + pg - strlen(s), s, strlen(s));
+	return m + pg - strlen(s);
+}
+
+static int exit_of(const char *com2, size_t len)
+{
+	struct guest_result r;
+	int code;
+
+	result_parse(com2, len, &r);
+	code = r.exit_code;
+	result_free(&r);
+	return code;
+}
+
+/* The guest ends on the digits, no newline: no read past COM2's end. */
+TEST(exit_code_at_buffer_end)
+{
+	static const char *const cases[] = {
+		"KTSTR_EXIT=0", "x\nKTSTR_EXIT=7", "KTSTR_EXIT=255",
+		"KTSTR_EXIT=256", "KTSTR_EXIT=", "KTSTR_EXIT=99999999999999999999",
+		"KTSTR_EXIT=0000000000000000000000000000000000000000000003",
+		RESULT_START "\nverdict=PASS\n" RESULT_END "\nKTSTR_EXIT=0",
+		"KTSTR_EXIT", "EXIT=1", "\nKTSTR_EXIT=-1", "\nKTSTR_EXIT= 1",
+	};
+	static const int want[] = { 0, 7, 255, -1, -1, -1, 3, 0, -1, -1, -1, -1 };
+	size_t i;
+
+	ASSERT_EQ(ARRAY_SIZE(cases), ARRAY_SIZE(want));
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		void *map;
+		const char *com2 = at_page_end(cases[i], &map);
+
+		ASSERT_NE(NULL, com2);
+		EXPECT_EQ(want[i], exit_of(com2, strlen(cases[i])))
+			TH_LOG("case '%s'", cases[i]);
+		munmap(map, 2 * sysconf(_SC_PAGESIZE));
+	}
+	/* The last line counts; '\r' before its newline is fine. */
+	EXPECT_EQ(3, exit_of("KTSTR_EXIT=1\nKTSTR_EXIT=3\r\n", 27));
+	EXPECT_EQ(-1, exit_of("KTSTR_EXIT=1\nKTSTR_EXIT=3x\n", 27));
+	EXPECT_EQ(-1, exit_of(NULL, 0));
 }
 
 TEST_HARNESS_MAIN

@@ -30,15 +30,78 @@ static bool is_hex(char c)
 	       (c >= 'A' && c <= 'F');
 }
 
+/*
+ * The length of the well-formed UTF-8 sequence at @p (at most @n bytes):
+ * no overlong forms, no surrogates, nothing past U+10FFFF; 0 if bad.
+ */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	uint32_t cp;
+	size_t len, i;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* \uXXXX at @p (4 hex digits), or -1. */
+static long hex4(struct json_in *in)
+{
+	long v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		char c = in->p < in->end ? *in->p++ : 0;
+
+		if (!is_hex(c))
+			return -1;
+		v = v << 4 | (c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+	}
+	return v;
+}
+
+/*
+ * A string of valid UTF-8 and escapes: a \u escape of a high surrogate
+ * must be followed by one of a low surrogate, and a low one never stands
+ * alone (Python's json.load and others refuse them).
+ */
 static bool string(struct json_in *in)
 {
-	int i;
+	long u;
 
 	if (!eat(in, '"'))
 		return false;
 	while (in->p < in->end) {
-		unsigned char c = *in->p++;
+		unsigned char c = *in->p;
+		size_t n;
 
+		if (c >= 0x80) {
+			n = utf8_len((const unsigned char *)in->p,
+				     in->end - in->p);
+			if (!n)
+				return false;
+			in->p += n;
+			continue;
+		}
+		in->p++;
 		if (c == '"')
 			return true;
 		if (c < 0x20)
@@ -49,9 +112,16 @@ static bool string(struct json_in *in)
 			return false;
 		c = *in->p++;
 		if (c == 'u') {
-			for (i = 0; i < 4; i++)
-				if (in->p >= in->end || !is_hex(*in->p++))
-					return false;
+			u = hex4(in);
+			if (u < 0 || (u >= 0xdc00 && u <= 0xdfff))
+				return false;
+			if (u < 0xd800 || u > 0xdbff)
+				continue;
+			if (!eat(in, '\\') || !eat(in, 'u'))
+				return false;
+			u = hex4(in);
+			if (u < 0xdc00 || u > 0xdfff)
+				return false;
 		} else if (!strchr("\"\\/bfnrt", c) || !c) {
 			return false;
 		}
@@ -164,8 +234,19 @@ void json_put_stringn(struct buf *b, const char *s, size_t n)
 	buf_putc(b, '"');
 	for (i = 0; i < n && s[i]; i++) {
 		unsigned char c = s[i];
+		size_t len;
 
-		if (c == '"' || c == '\\')
+		if (c >= 0x80) {
+			/* Bytes that are not UTF-8 become U+FFFD. */
+			len = utf8_len((const unsigned char *)s + i,
+				       strnlen(s + i, MIN(n - i, 4)));
+			if (len) {
+				buf_put(b, s + i, len);
+				i += len - 1;
+			} else {
+				buf_printf(b, "\\ufffd");
+			}
+		} else if (c == '"' || c == '\\')
 			buf_printf(b, "\\%c", c);
 		else if (c < sizeof(esc) && esc[c])
 			buf_printf(b, "\\%c", esc[c]);

@@ -17,14 +17,17 @@
 /*
  * True if @s[0..len) is exactly one JSON value, with optional whitespace
  * around it: no NUL, no trailing bytes, nesting at most JSON_MAX_DEPTH,
- * strings of valid escapes and no raw control bytes.
+ * strings of valid escapes, well-formed UTF-8 (no overlong forms, no
+ * surrogates) and no raw control bytes; a \u escaped high surrogate only
+ * with a low one after it, a low one never alone.
  */
 bool json_valid(const char *s, size_t len);
 
 /*
  * @s as a JSON string, quotes included: '"' and '\\' escaped, control
- * bytes as \n, \t, \r, \b, \f or \u00XX; everything else (DEL, UTF-8)
- * as is. json_put_stringn() stops after @n bytes or at a NUL.
+ * bytes as \n, \t, \r, \b, \f or \u00XX; bytes that are not well-formed
+ * UTF-8 as \ufffd; everything else (DEL, UTF-8) as is.
+ * json_put_stringn() stops after @n bytes or at a NUL.
  */
 void json_put_string(struct buf *b, const char *s);
 void json_put_stringn(struct buf *b, const char *s, size_t n);

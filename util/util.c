@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Messages, allocation, buffers and file helpers shared by host and guest. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/hostsig.h"
 #include "util/util.h"
 
 int ktstr_verbose;
@@ -141,12 +146,33 @@ char *xasprintf(const char *fmt, ...)
 
 void buf_put(struct buf *b, const void *p, size_t n)
 {
+	if (!n)		/* nothing to copy, maybe to or from NULL */
+		return;
 	if (b->len + n > b->cap) {
 		b->cap = MAX(b->cap * 2, b->len + n + 256);
 		b->data = xrealloc(b->data, b->cap);
 	}
 	memcpy(b->data + b->len, p, n);
 	b->len += n;
+}
+
+size_t buf_put_capped(struct buf *b, const void *p, size_t n, size_t cap)
+{
+	size_t take = b->len < cap ? MIN(n, cap - b->len) : 0;
+
+	if (b->len + take > b->cap) {
+		size_t want = MIN(MAX(b->cap * 2, b->len + take + 256), cap);
+		void *d = realloc(b->data, want);
+
+		if (!d)
+			return n;
+		b->data = d;
+		b->cap = want;
+	}
+	if (take)
+		memcpy(b->data + b->len, p, take);
+	b->len += take;
+	return n - take;
 }
 
 void buf_putc(struct buf *b, uint8_t c)
@@ -236,16 +262,23 @@ int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/*
+ * PATH.tmp.PID, created afresh (never through a symlink someone left
+ * there) and removed on die() or a second signal while it exists.
+ */
 int write_file_atomic(const char *path, const void *data, size_t len)
 {
 	char *tmp = xasprintf("%s.tmp.%d", path, getpid());
-	int fd, err = 0;
+	int fd, err = 0, slot;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		  0644);
 	if (fd < 0) {
 		err = -errno;
 		goto out;
 	}
+	slot = hostsig_add_tmp(tmp);
 	err = write_all(fd, data, len);
 	if (close(fd) && !err)
 		err = -errno;
@@ -253,9 +286,37 @@ int write_file_atomic(const char *path, const void *data, size_t len)
 		err = -errno;
 	if (err)
 		unlink(tmp);
+	hostsig_drop_tmp(slot);
 out:
 	free(tmp);
 	return err;
+}
+
+int prune_stale_tmp(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d))) {
+		const char *t = strstr(e->d_name, ".tmp.");
+		char *end;
+		long pid;
+
+		while (t && strstr(t + 1, ".tmp."))
+			t = strstr(t + 1, ".tmp.");
+		if (!t || !t[5])
+			continue;
+		pid = strtol(t + 5, &end, 10);
+		if (*end || pid <= 0 || pid > INT_MAX || pid == getpid() ||
+		    !kill(pid, 0) || errno != ESRCH)
+			continue;
+		if (!unlinkat(dirfd(d), e->d_name, 0))
+			n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
 }
 
 int mkdir_p(const char *path, unsigned int mode)
@@ -293,8 +354,13 @@ const char *ktstr_cache_dir(void)
 		dir = xstrdup(e);
 	else if (getenv("XDG_CACHE_HOME") && *getenv("XDG_CACHE_HOME"))
 		dir = xasprintf("%s/ktstr", getenv("XDG_CACHE_HOME"));
-	else
-		dir = xasprintf("%s/.cache/ktstr", getenv("HOME") ? : "/tmp");
+	else if (getenv("HOME") && *getenv("HOME"))
+		dir = xasprintf("%s/.cache/ktstr", getenv("HOME"));
+	else if (getpwuid(getuid()))
+		dir = xasprintf("%s/.cache/ktstr", getpwuid(getuid())->pw_dir);
+	else	/* never a directory other users share */
+		die("no cache directory: HOME is not set and user %d has no home; set KTSTR_CACHE",
+		    (int)getuid());
 	if (mkdir_p(dir, 0755))
 		die("cannot create cache directory %s: %s", dir, strerror(errno));
 	return dir;
@@ -312,6 +378,7 @@ int parse_size(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
+	int shift = 0;
 
 	errno = 0;
 	v = strtoull(s, &end, 0);
@@ -319,25 +386,50 @@ int parse_size(const char *s, uint64_t *out)
 		return -EINVAL;
 	switch (*end | 0x20) {		/* lower case */
 	case 'k':
-		v <<= 10;
-		end++;
+		shift = 10;
 		break;
 	case 'm':
-		v <<= 20;
-		end++;
+		shift = 20;
 		break;
 	case 'g':
-		v <<= 30;
-		end++;
+		shift = 30;
 		break;
 	default:
 		if (*end)
 			return -EINVAL;
 	}
+	if (shift) {
+		if (v > ULLONG_MAX >> shift)
+			return -EINVAL;
+		v <<= shift;
+		end++;
+	}
 	if (*end == 'B' || *end == 'b')
 		end++;
 	if (*end)
 		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+	bool big = false;
+	const char *p;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		if (v > (UINT64_MAX - (*p - '0')) / 10)
+			big = true;
+		else
+			v = v * 10 + (*p - '0');
+	}
+	if (big || v < min || v > max)
+		return -ERANGE;
 	*out = v;
 	return 0;
 }

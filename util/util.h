@@ -59,6 +59,12 @@ void buf_printf(struct buf *b, const char *fmt, ...) __printf(2, 3);
 /* The same from a va_list: what a variadic function's own printf uses. */
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap) __printf(2, 0);
 void buf_free(struct buf *b);
+/*
+ * Appends what fits below @cap bytes in all, and never exits: the rest, or
+ * all of it when the allocation fails, is dropped. Returns the bytes
+ * dropped. For data from the guest, which must not exhaust the host.
+ */
+size_t buf_put_capped(struct buf *b, const void *p, size_t n, size_t cap);
 
 /* Whole-file helpers; return -errno on failure. */
 int read_file(const char *path, struct buf *out);
@@ -71,6 +77,11 @@ int read_proc_value(const char *path, const char *key, long long *val);
 /* Writes all @len bytes (retrying short writes and EINTR); 0 or -errno. */
 int write_all(int fd, const void *data, size_t len);
 int write_file_atomic(const char *path, const void *data, size_t len);
+/*
+ * Removes NAME.tmp.PID files in @dir whose PID no longer exists (a run
+ * killed mid-write); returns how many.
+ */
+int prune_stale_tmp(const char *dir);
 int mkdir_p(const char *path, unsigned int mode);
 
 /* ${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}, created. */
@@ -78,7 +89,13 @@ const char *ktstr_cache_dir(void);
 
 uint64_t now_ns(void);		/* CLOCK_MONOTONIC */
 extern uint64_t ktstr_start_ns;	/* now_ns() when the process started */
-/* Parses "512", "64M", "2G" into bytes; -EINVAL on garbage. */
+/* Parses "512", "64M", "2G" into bytes; -EINVAL on garbage or overflow. */
 int parse_size(const char *s, uint64_t *out);
+/*
+ * A decimal number from the user in [@min, @max]: digits only (no sign,
+ * space, base prefix or suffix), checked for overflow. -EINVAL when it is
+ * not a number, -ERANGE when it is out of range.
+ */
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 #endif

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Budget mode: a host cpuset for the vCPU threads, and halt polling. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +134,87 @@ static void pick_cpus(struct budget *b, uint32_t want)
 		     want, n);
 }
 
+/*
+ * The cpuset of a run that died without removing it (SIGKILL, a second
+ * ^C): ktstr-PID-vcpus of a PID that no longer exists. rmdir fails on one
+ * still in use, so a live run's is never touched.
+ */
+static void sweep_stale(struct budget *b, const char *parent)
+{
+	DIR *d = opendir(parent);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char tail[16] = "";
+		int pid, n = 0;
+
+		if (sscanf(e->d_name, "ktstr-%d-%15s%n", &pid, tail, &n) != 2 ||
+		    strcmp(tail, "vcpus") || e->d_name[n] || pid <= 0 ||
+		    pid == getpid() || !kill(pid, 0) || errno != ESRCH)
+			continue;
+		if (!unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR))
+			note(b, "budget: removed %s/%s, left by a run that died",
+			     parent, e->d_name);
+	}
+	if (d)
+		closedir(d);
+}
+
+/*
+ * The cpuset of this process, removed on exit() (die() included) if
+ * budget_teardown() did not: its threads are moved back to the parent
+ * first, since vCPU threads are still running when exit handlers run.
+ */
+static char *exit_cg_dir, *exit_cg_parent;
+
+static void move_threads(const char *from, const char *to)
+{
+	char *src = xasprintf("%s/cgroup.threads", from);
+	char *dst = xasprintf("%s/cgroup.threads", to);
+	struct buf b = {};
+	char *p, *nl;
+
+	if (!read_file(src, &b)) {
+		buf_putc(&b, 0);
+		for (p = (char *)b.data; *p; p = nl + 1) {
+			nl = strchrnul(p, '\n');
+			if (nl > p) {
+				int fd = open(dst, O_WRONLY | O_CLOEXEC);
+
+				if (fd >= 0) {
+					write_all(fd, p, nl - p);
+					close(fd);
+				}
+			}
+			if (!*nl)
+				break;
+		}
+	}
+	buf_free(&b);
+	free(src);
+	free(dst);
+}
+
+static void remove_on_exit(void)
+{
+	if (!exit_cg_dir)
+		return;
+	move_threads(exit_cg_dir, exit_cg_parent);
+	rmdir(exit_cg_dir);
+}
+
+static void arm_exit_cleanup(const char *dir, const char *parent)
+{
+	static bool registered;
+
+	free(exit_cg_dir);
+	free(exit_cg_parent);
+	exit_cg_dir = dir ? xstrdup(dir) : NULL;
+	exit_cg_parent = parent ? xstrdup(parent) : NULL;
+	if (dir && !registered)
+		registered = !atexit(remove_on_exit);
+}
+
 /* A threaded child of our cgroup, so only chosen threads move into it. */
 static int cgroup_prepare(struct budget *b, const char *mount, char *why,
 			  size_t len)
@@ -148,6 +231,7 @@ static int cgroup_prepare(struct budget *b, const char *mount, char *why,
 		return -EOPNOTSUPP;
 	}
 	free(ctl);
+	sweep_stale(b, b->cg_parent);
 	dir = xasprintf("%s/ktstr-%d-vcpus", b->cg_parent, getpid());
 	rmdir(dir);
 	if (mkdir(dir, 0755)) {
@@ -157,6 +241,7 @@ static int cgroup_prepare(struct budget *b, const char *mount, char *why,
 		return r;
 	}
 	b->cg_dir = dir;
+	arm_exit_cleanup(dir, b->cg_parent);
 	r = cg_write(dir, "cgroup.type", "threaded");
 	ctl = cg_read(b->cg_parent, "cgroup.subtree_control");
 	if (!r && !has_word(ctl, "cpuset")) {
@@ -172,6 +257,7 @@ static int cgroup_prepare(struct budget *b, const char *mount, char *why,
 		rmdir(dir);
 		free(dir);
 		b->cg_dir = NULL;
+		arm_exit_cleanup(NULL, NULL);
 	}
 	return r;
 }
@@ -261,10 +347,12 @@ int budget_teardown(struct budget *b)
 	}
 	if (r == -ENOENT)
 		r = 0;
-	if (r)
+	if (r) {
 		note(b, "budget: cannot remove %s: %s", b->cg_dir, strerror(-r));
-	else
+	} else {
 		note(b, "budget: cpuset %s removed", b->cg_dir);
+		arm_exit_cleanup(NULL, NULL);
+	}
 	/*
 	 * +cpuset stays in the parent's subtree_control: a concurrent run's
 	 * cpuset would lose its CPUs if we took it away.

@@ -269,6 +269,7 @@ static void prune(const char *dir, const char *keep)
 
 	if (!d)
 		return;
+	prune_stale_tmp(dir);
 	while ((de = readdir(d))) {
 		if (!is_archive(de->d_name) || !strcmp(de->d_name, keep) ||
 		    fstatat(dirfd(d), de->d_name, &st, 0))

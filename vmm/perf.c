@@ -109,7 +109,7 @@ int perf_lock_llc(struct perf_locks *l, int llc)
 	if (l->fd[llc] >= 0)
 		return 0;
 	path = xasprintf("%s/llc-%d.lock", l->dir, llc);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	free(path);
 	if (fd < 0)
 		return -errno;

@@ -39,7 +39,8 @@ void stats_relay_input(struct stats_relay *r, const uint8_t *data, size_t len)
 	/* A guest that never ends its line cannot grow this without bound. */
 	if (r->in.len + len > 2 * STATS_LINE_MAX)
 		r->in.len = 0;
-	buf_put(&r->in, data, len);
+	/* Nor one huge buffer: a line that long is garbage anyway. */
+	buf_put_capped(&r->in, data, len, 2 * STATS_LINE_MAX);
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
 }

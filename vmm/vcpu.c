@@ -13,17 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/hostsig.h"
 #include "vmm/vm.h"
-
-static volatile sig_atomic_t host_signal;
 
 static void on_sigusr1(int sig)
 {
-}
-
-static void on_host_signal(int sig)
-{
-	host_signal = sig;
 }
 
 int vm_create_vcpus(struct vm *vm, int nr, const uint32_t *ids)
@@ -178,7 +172,7 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
-/* Stops the VM at the deadline or on SIGINT/SIGTERM. */
+/* Stops the VM at the deadline or on a host signal (util/hostsig.h). */
 static void *watchdog_thread(void *arg)
 {
 	struct vm *vm = arg;
@@ -188,9 +182,11 @@ static void *watchdog_thread(void *arg)
 	if (vm->service_thread_hook)
 		vm->service_thread_hook(vm->hook_opaque);
 	while (!vm_stopping(vm)) {
-		if (host_signal) {
-			vm_request_stop(vm, VM_EXIT_SIGNAL, "host signal %d",
-					host_signal);
+		int sig = hostsig_pending();
+
+		if (sig) {
+			vm_request_stop(vm, VM_EXIT_SIGNAL, "host signal %d (%s)",
+					sig, sigabbrev_np(sig));
 			break;
 		}
 		if (deadline && now_ns() >= deadline) {
@@ -207,13 +203,12 @@ static void *watchdog_thread(void *arg)
 void vm_run(struct vm *vm, uint64_t deadline_ns)
 {
 	struct sigaction sa = { .sa_handler = on_sigusr1 };
-	struct sigaction hs = { .sa_handler = on_host_signal };
 	pthread_t wd;
 	int i;
 
 	sigaction(SIGUSR1, &sa, NULL);
-	sigaction(SIGINT, &hs, NULL);
-	sigaction(SIGTERM, &hs, NULL);
+	/* Once per process: a signal stops this VM and every later one. */
+	hostsig_install();
 	vm->deadline_ns = deadline_ns;
 	if (pthread_create(&wd, NULL, watchdog_thread, vm))
 		die("cannot start the watchdog thread");

@@ -44,6 +44,19 @@ void kvm_ioctl_die(const char *cmd, const char *on, int id)
 	die("%s on %s %d: %s", cmd, on, id, strerror(err));
 }
 
+int kvm_check_access(char *err, size_t errlen)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), r = -errno;
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	snprintf(err, errlen, "open /dev/kvm: %s (is KVM enabled and accessible?)",
+		 strerror(-r));
+	return r;
+}
+
 struct vm *vm_create(void)
 {
 	struct vm *vm = xzalloc(sizeof(*vm));

@@ -134,6 +134,12 @@ struct vcpu {
 void kvm_ioctl_die(const char *cmd, const char *on, int id) __noreturn;
 
 /* vm.c */
+/*
+ * 0 when /dev/kvm opens read-write, else -errno and a one-line reason: the
+ * commands check it before their TAP plan or raw terminal, since
+ * vm_create() can only die.
+ */
+int kvm_check_access(char *err, size_t errlen);
 struct vm *vm_create(void);
 void vm_destroy(struct vm *vm);
 int vm_check_cap(struct vm *vm, long cap);

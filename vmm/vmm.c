@@ -11,31 +11,16 @@
 
 #include "virtio/console.h"
 #include "vmm/serial.h"
+#include "vmm/sink.h"
 #include "vmm/vmm.h"
-
-struct sink {
-	struct buf *buf;
-	int fd;
-	pthread_mutex_t lock;
-	uint64_t first_ns;		/* when the first byte came */
-};
 
 static void sink_out(void *opaque, const uint8_t *data, size_t len)
 {
-	struct sink *s = opaque;
-
-	pthread_mutex_lock(&s->lock);
-	if (!s->first_ns)
-		s->first_ns = now_ns();
-	buf_put(s->buf, data, len);
-	if (s->fd >= 0 && write(s->fd, data, len) < 0)
-		s->fd = -1;
-	pthread_mutex_unlock(&s->lock);
+	vmm_sink_put(opaque, data, len);
 }
 
 struct con_sinks {
-	struct buf *data, *hvc;
-	int hvc_fd;
+	struct vmm_sink data, hvc;
 	struct stats_relay *relay;	/* set before the guest runs */
 };
 
@@ -45,51 +30,18 @@ static void con_out(void *opaque, unsigned int port, const uint8_t *data,
 {
 	struct con_sinks *s = opaque;
 
-	if (port == CON_PORT_DATA) {
-		buf_put(s->data, data, len);
-	} else if (port == CON_PORT_CONSOLE) {
-		buf_put(s->hvc, data, len);
-		if (s->hvc_fd >= 0 && write(s->hvc_fd, data, len) < 0)
-			s->hvc_fd = -1;
-	} else if (port == CON_PORT_STATS && s->relay) {
+	if (port == CON_PORT_DATA)
+		vmm_sink_put(&s->data, data, len);
+	else if (port == CON_PORT_CONSOLE)
+		vmm_sink_put(&s->hvc, data, len);
+	else if (port == CON_PORT_STATS && s->relay)
 		stats_relay_input(s->relay, data, len);
-	}
 }
 
 /* Host stdin to the guest's console port, for `ktstr shell`. */
-struct input_fwd {
-	int fd;
-	struct virtio_console *con;
-	pthread_t thread;
-	bool started;
-};
-
-static void *input_thread(void *arg)
+static int input_send(void *opaque, const void *data, size_t len)
 {
-	struct input_fwd *in = arg;
-	uint8_t chunk[256];
-	ssize_t n;
-
-	while ((n = read(in->fd, chunk, sizeof(chunk))) > 0)
-		virtio_console_send(in->con, CON_PORT_CONSOLE, chunk, n);
-	return NULL;
-}
-
-static void input_start(struct input_fwd *in, struct virtio_console *con)
-{
-	in->con = con;
-	if (in->fd < 0 || !con)
-		return;
-	in->started = !pthread_create(&in->thread, NULL, input_thread, in);
-}
-
-/* The reader may sit in read(): cancel it, it holds no lock there. */
-static void input_stop(struct input_fwd *in)
-{
-	if (!in->started)
-		return;
-	pthread_cancel(in->thread);
-	pthread_join(in->thread, NULL);
+	return virtio_console_send(opaque, CON_PORT_CONSOLE, data, len);
 }
 
 /* Peak RSS of the process and how much of it is guest RAM (for bench). */
@@ -179,10 +131,9 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 {
 	struct vmm_boot_files f = { .kernel_fd = -1, .initrd_fd = -1 };
 	uint8_t *head = xmalloc(VMM_KERNEL_HEAD);
-	struct sink s1 = { &out->com1, cfg->console_fd, PTHREAD_MUTEX_INITIALIZER };
-	struct sink s2 = { &out->com2, cfg->com2_fd, PTHREAD_MUTEX_INITIALIZER };
-	struct con_sinks cs = { &out->data, &out->hvc, cfg->hvc_fd };
-	struct input_fwd in = { .fd = cfg->stdin_fd };
+	struct vmm_sink s1, s2;
+	struct con_sinks cs = {};
+	struct vmm_input in = {};
 	struct virtio_console *con = NULL;
 	struct serial com1, com2;
 	struct vm *vm = NULL;
@@ -194,6 +145,14 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 
 	memset(out, 0, sizeof(*out));
 	out->start_ns = t0 - ktstr_start_ns;
+	vmm_sink_init(&s1, &out->com1, VMM_COM1_CAP,
+		      &out->dropped[VMM_CHAN_COM1], cfg->console_fd);
+	vmm_sink_init(&s2, &out->com2, VMM_COM2_CAP,
+		      &out->dropped[VMM_CHAN_COM2], cfg->com2_fd);
+	vmm_sink_init(&cs.data, &out->data, VMM_DATA_CAP,
+		      &out->dropped[VMM_CHAN_DATA], -1);
+	vmm_sink_init(&cs.hvc, &out->hvc, VMM_HVC_CAP,
+		      &out->dropped[VMM_CHAN_HVC], cfg->hvc_fd);
 	r = open_inputs(cfg, &f, head, err, errlen);
 	if (!r)
 		r = tune_prepare(&tune, cfg->performance_mode, cfg->cpu_budget,
@@ -253,7 +212,8 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	if (r)
 		goto out;
 	out->setup_ns = now_ns() - t0;
-	input_start(&in, con);
+	if (con && cfg->stdin_fd >= 0)
+		vmm_input_start(&in, cfg->stdin_fd, input_send, con);
 	vm_run(vm, cfg->timeout_ms ? now_ns() + cfg->timeout_ms * 1000000ULL : 0);
 	out->run_ns = now_ns() - (vm->t_first_run_ns ? : t0);
 	out->pid1_ns = s2.first_ns ? s2.first_ns - ktstr_start_ns : 0;
@@ -272,8 +232,14 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		out->exits += vm->vcpus[i].exits;
 	tune_finish(&tune, vm, &out->tune);
-	input_stop(&in);
+	vmm_input_stop(&in);
 out:
+	if (con) {
+		struct virtio_console_stats st;
+
+		virtio_console_get_stats(con, &st);
+		out->console_driven = st.ctrl_msgs > 0;
+	}
 	stats_relay_stop(cs.relay, &out->stats);
 	virtio_console_destroy(con);
 	vm_destroy(vm);

@@ -11,6 +11,7 @@
 #include "harness/topology.h"
 #include "util/util.h"
 #include "vmm/hosttune.h"
+#include "vmm/sink.h"
 #include "vmm/stats_relay.h"
 #include "vmm/vm.h"
 
@@ -40,7 +41,13 @@ struct vmm_outcome {
 	struct buf com1, com2;
 	struct buf data;		/* virtio-console port 1: TLV stream */
 	struct buf hvc;			/* virtio-console port 0 */
+	/* Guest bytes past each channel's cap (vmm/sink.h), not kept. */
+	uint64_t dropped[VMM_NR_CHANS];
 	bool has_virtio_console;
+	/* The guest's driver spoke to it (a control message): a kernel
+	 * with virtio-console as a module, or none, never does.
+	 */
+	bool console_driven;
 	uint64_t setup_ns;		/* vmm_run start to VM ready to run */
 	uint64_t start_ns;		/* process start to vmm_run start */
 	uint64_t pid1_ns;		/* process start to the first COM2 byte */

@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Temp and cache files: written afresh, never through a planted symlink;
+ * those of killed runs pruned; no shared /tmp cache when HOME is unset.
+ */
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/util.h"
+
+#include "kselftest_harness.h"
+
+static int dead_pid(void)
+{
+	pid_t pid = fork();
+
+	if (!pid)
+		_exit(0);
+	waitpid(pid, NULL, 0);
+	return pid;
+}
+
+static void put(const char *dir, const char *name)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+
+	close(open(p, O_WRONLY | O_CREAT, 0644));
+	free(p);
+}
+
+static bool there(const char *dir, const char *name)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+	bool r = !access(p, F_OK);
+
+	free(p);
+	return r;
+}
+
+static void unlink_in(const char *dir, const char *name)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+
+	unlink(p);
+	free(p);
+}
+
+TEST(atomic_write_ignores_planted_symlink)
+{
+	char dir[] = "/tmp/ktstr-hard-XXXXXX";
+	char *victim, *path, *tmp;
+	struct buf b = {};
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	victim = xasprintf("%s/victim", dir);
+	path = xasprintf("%s/file", dir);
+	tmp = xasprintf("%s.tmp.%d", path, getpid());
+	ASSERT_EQ(0, write_file_atomic(victim, "safe", 4));
+	ASSERT_EQ(0, symlink(victim, tmp));
+	EXPECT_EQ(0, write_file_atomic(path, "data", 4));
+	ASSERT_EQ(0, read_file(victim, &b));
+	EXPECT_EQ(4U, b.len);
+	EXPECT_EQ(0, memcmp(b.data, "safe", 4));
+	buf_free(&b);
+	ASSERT_EQ(0, read_file(path, &b));
+	EXPECT_EQ(0, memcmp(b.data, "data", 4));
+	buf_free(&b);
+	EXPECT_NE(0, access(tmp, F_OK));
+	unlink(victim);
+	unlink(path);
+	rmdir(dir);
+	free(victim);
+	free(path);
+	free(tmp);
+}
+
+TEST(stale_tmp_pruned)
+{
+	char dir[] = "/tmp/ktstr-hard-XXXXXX", *dead, *mine;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	dead = xasprintf("a.cpio.gz.tmp.%d", dead_pid());
+	mine = xasprintf("b.cpio.gz.tmp.%d", getpid());
+	put(dir, dead);
+	put(dir, mine);
+	put(dir, "c.tmp.1");		/* PID 1 lives */
+	put(dir, "d.tmp.x");
+	put(dir, "e.tmp.");
+	put(dir, "f.cpio.gz");
+	EXPECT_EQ(1, prune_stale_tmp(dir));
+	EXPECT_FALSE(there(dir, dead));
+	EXPECT_TRUE(there(dir, mine));
+	EXPECT_TRUE(there(dir, "c.tmp.1"));
+	EXPECT_TRUE(there(dir, "d.tmp.x"));
+	EXPECT_TRUE(there(dir, "e.tmp."));
+	EXPECT_TRUE(there(dir, "f.cpio.gz"));
+	EXPECT_EQ(0, prune_stale_tmp(dir));
+	EXPECT_EQ(0, prune_stale_tmp("/nonexistent"));
+	unlink_in(dir, mine);
+	unlink_in(dir, "c.tmp.1");
+	unlink_in(dir, "d.tmp.x");
+	unlink_in(dir, "e.tmp.");
+	unlink_in(dir, "f.cpio.gz");
+	EXPECT_EQ(0, rmdir(dir));
+	free(dead);
+	free(mine);
+}
+
+/* HOME unset: the user's home from passwd, never /tmp/.cache/ktstr. */
+TEST(cache_without_home)
+{
+	int fds[2];
+	char got[4096] = "";
+	ssize_t n;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(fds));
+	pid = fork();
+	if (!pid) {
+		const char *d;
+
+		unsetenv("KTSTR_CACHE");
+		unsetenv("XDG_CACHE_HOME");
+		unsetenv("HOME");
+		d = ktstr_cache_dir();
+		_exit(write(fds[1], d, strlen(d)) > 0 ? 0 : 1);
+	}
+	close(fds[1]);
+	n = read(fds[0], got, sizeof(got) - 1);
+	close(fds[0]);
+	waitpid(pid, NULL, 0);
+	ASSERT_GT(n, 0);
+	if (getpwuid(getuid())) {
+		char *want = xasprintf("%s/.cache/ktstr",
+				       getpwuid(getuid())->pw_dir);
+
+		EXPECT_STREQ(want, got);
+		free(want);
+	}
+	EXPECT_STRNE("/tmp/.cache/ktstr", got);
+}
+
+TEST_HARNESS_MAIN
