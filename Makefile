@@ -384,6 +384,9 @@ check: check_aarch64
 endif
 endif
 .PHONY: check check_aarch64
+# Every libFuzzer harness over the seed corpus (fuzz/corpus/): a crash on
+# a known input stops the run before the suites.
+check: fuzz_corpus
 check: all
 	$(Q)KDIR=$(KDIR) O=$(O) OUTPUT=$(OUTPUT) KTSTR=$(PROG) scripts/run_tests.sh \
 		$(CHECK_SUITES) $(TEST_PROGS) $(TEST_SCRIPTS)

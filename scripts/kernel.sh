@@ -48,7 +48,7 @@ for f in "${FRAGMENTS[@]}"; do [ -f "$f" ] || die "config fragment $f not found"
 
 # A quick query of the kernel's Makefile. Without the MAKEFLAGS of a parent
 # make, which would name a jobserver this command cannot reach.
-kmake() { env -u MAKEFLAGS -u MFLAGS make -s ARCH="$KARCH" "$@"; }
+kmake() { env -u MAKEFLAGS -u MFLAGS -u OUTPUT make -s ARCH="$KARCH" "$@"; }
 
 # Source identity: the kernel version, plus the commit and dirty state when
 # KDIR is a git tree, so a patched tree gets a new key.
@@ -97,6 +97,12 @@ check_config() {
 build_logged() {
 	local log=$1 pid n=0 t0=$SECONDS every=${KTSTR_PROGRESS:-60} rc
 	shift
+	# A parent make's command-line variables ('make check' builds arm64
+	# with OUTPUT=build/aarch64) must not reach kbuild, whose tools
+	# (resolve_btfids) build into $(OUTPUT): the jobserver stays, the
+	# variables after MAKEFLAGS' " -- " and OUTPUT in the environment go.
+	[ -z "${MAKEFLAGS:-}" ] || export MAKEFLAGS=${MAKEFLAGS%%-- *}
+	unset OUTPUT
 	case " ${MAKEFLAGS:-} " in *jobserver*) ;; *) set -- -j"$(nproc)" "$@" ;; esac
 	if [ "${V:-}" = 1 ]; then
 		make "$@" 2>&1 | tee "$log" >&2
