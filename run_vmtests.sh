@@ -190,14 +190,14 @@ run_bad_kernel_path() {
 }
 
 # `ktstr shell` without CMD: typed lines run in the guest's shell, and the
-# shell's exit status is ktstr's.
+# shell's exit status is ktstr's; the guest has the --topo's 2 CPUs.
 run_shell_interactive() {
 	local out rc
-	out=$(printf 'echo ktstr-$((6 * 7))\nexit 3\n' |
-		timeout 600 "$KTSTR" shell --kernel "$kernel" --timeout 300 2>&1); rc=$?
+	out=$(printf 'echo ktstr-$((6 * 7)) cpus=$(nproc)\nexit 3\n' |
+		timeout 600 "$KTSTR" shell --kernel "$kernel" --topo 1n1l2c1t --timeout 300 2>&1); rc=$?
 	printf '%s\n' "$out" | tail -n 20
 	echo "exit status $rc (want 3)"
-	[ $rc = 3 ] && [[ $out == *ktstr-42* ]]
+	[ $rc = 3 ] && [[ $out == *"ktstr-42 cpus=2"* ]]
 }
 
 # The same on a terminal (a pty from script(1)): ktstr puts it in raw mode
