@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <signal.h>
 #include <limits.h>
 #include <stdio.h>
@@ -342,25 +341,56 @@ int mkdir_p(const char *path, unsigned int mode)
 	return err;
 }
 
+/*
+ * The home directory /etc/passwd gives @uid, or NULL. Read directly, not
+ * through getpwuid(), which a static binary (a cross build) can only call
+ * with the glibc's NSS modules at run time.
+ */
+char *passwd_home(uid_t uid)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	char line[1024], *home = NULL;
+
+	if (!f)
+		return NULL;
+	while (!home && fgets(line, sizeof(line), f)) {
+		char *field[7], *p = line;
+		int n = 0;
+
+		line[strcspn(line, "\n")] = 0;
+		/* name:passwd:uid:gid:gecos:dir:shell, empty fields kept */
+		while (n < 7 && (field[n] = strsep(&p, ":")))
+			n++;
+		if (n >= 6 && *field[2] && strtoul(field[2], NULL, 10) == uid &&
+		    *field[5])
+			home = xstrdup(field[5]);
+	}
+	fclose(f);
+	return home;
+}
+
 const char *ktstr_cache_dir(void)
 {
 	static char *dir;
 	const char *e;
+	char *home;
 
 	if (dir)
 		return dir;
 	e = getenv("KTSTR_CACHE");
+	home = passwd_home(getuid());
 	if (e && *e)
 		dir = xstrdup(e);
 	else if (getenv("XDG_CACHE_HOME") && *getenv("XDG_CACHE_HOME"))
 		dir = xasprintf("%s/ktstr", getenv("XDG_CACHE_HOME"));
 	else if (getenv("HOME") && *getenv("HOME"))
 		dir = xasprintf("%s/.cache/ktstr", getenv("HOME"));
-	else if (getpwuid(getuid()))
-		dir = xasprintf("%s/.cache/ktstr", getpwuid(getuid())->pw_dir);
+	else if (home)
+		dir = xasprintf("%s/.cache/ktstr", home);
 	else	/* never a directory other users share */
 		die("no cache directory: HOME is not set and user %d has no home; set KTSTR_CACHE",
 		    (int)getuid());
+	free(home);
 	if (mkdir_p(dir, 0755))
 		die("cannot create cache directory %s: %s", dir, strerror(errno));
 	return dir;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -86,6 +87,8 @@ int mkdir_p(const char *path, unsigned int mode);
 
 /* ${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}, created. */
 const char *ktstr_cache_dir(void);
+/* @uid's home directory from /etc/passwd (malloc'ed), or NULL. */
+char *passwd_home(uid_t uid);
 
 uint64_t now_ns(void);		/* CLOCK_MONOTONIC */
 extern uint64_t ktstr_start_ns;	/* now_ns() when the process started */
