@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "tests/dead_pid.h"
 #include "vmm/budget.h"
 #include "vmm/hosttune.h"
 #include "vmm/vm.h"
@@ -157,16 +158,6 @@ static char *own_cg_path(void)
 	}
 	buf_free(&b);
 	return res;
-}
-
-static int dead_pid(void)
-{
-	pid_t pid = fork();
-
-	if (!pid)
-		_exit(0);
-	waitpid(pid, NULL, 0);
-	return pid;
 }
 
 /*

@@ -14,16 +14,7 @@
 #include "util/util.h"
 
 #include "kselftest_harness.h"
-
-static int dead_pid(void)
-{
-	pid_t pid = fork();
-
-	if (!pid)
-		_exit(0);
-	waitpid(pid, NULL, 0);
-	return pid;
-}
+#include "tests/dead_pid.h"
 
 static void put(const char *dir, const char *name)
 {
