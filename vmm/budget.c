@@ -195,12 +195,23 @@ static void move_threads(const char *from, const char *to)
 	free(dst);
 }
 
+/* Why the cpuset stayed, on stderr: an exit handler has nothing else. */
 static void remove_on_exit(void)
 {
+	int i, r = -EBUSY;
+
 	if (!exit_cg_dir)
 		return;
 	move_threads(exit_cg_dir, exit_cg_parent);
-	rmdir(exit_cg_dir);
+	/* As in budget_teardown(): threads may still be leaving it. */
+	for (i = 0; i < 100 && r == -EBUSY; i++) {
+		r = rmdir(exit_cg_dir) ? -errno : 0;
+		if (r == -EBUSY)
+			usleep(10000);
+	}
+	if (r && r != -ENOENT)
+		fprintf(stderr, "ktstr: warning: cannot remove %s at exit: %s\n",
+			exit_cg_dir, strerror(-r));
 }
 
 static void arm_exit_cleanup(const char *dir, const char *parent)
