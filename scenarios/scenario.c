@@ -323,12 +323,35 @@ static void sleep_ns(uint64_t ns)
 }
 
 /* A scheduler that died ends the step and fails it. */
+/*
+ * Ends every running worker: a scheduler that left "enabled" is disabled
+ * by the kernel, which needs the CPU time the workers would take.
+ */
+static void end_workers(struct step_run *run)
+{
+	int i;
+
+	for (i = 0; i < run->nr; i++) {
+		struct run_worker *rw = &run->rw[i];
+
+		if (rw->aux || rw->killed)
+			continue;
+		worker_end(rw->w);
+		rw->killed = true;
+		rw->end_ns = now_ns();
+	}
+}
+
 static bool sched_failed(struct step_run *run)
 {
 	struct assert_result a = {};
 	struct buf msg = {};
 
-	if (!sched_ops || !sched_ops->check || !sched_ops->check(run->ctx, &msg))
+	if (!sched_ops || !sched_ops->check)
+		return false;
+	if (sched_ops->left && sched_ops->left())
+		end_workers(run);
+	if (!sched_ops->check(run->ctx, &msg))
 		return false;
 	buf_putc(&msg, 0);
 	assert_fail(&a, "%sscheduler: %s", run->prefix, (char *)msg.data);

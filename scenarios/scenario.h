@@ -162,6 +162,8 @@ struct scenario_sched_ops {
 	int (*start)(struct ktstr_ctx *ctx, struct buf *msg);
 	int (*stop)(struct ktstr_ctx *ctx, struct buf *msg);
 	int (*check)(struct ktstr_ctx *ctx, struct buf *msg);
+	/* Non-zero once it left, before check() waits for the disable. */
+	int (*left)(void);
 };
 void scenario_set_sched_ops(const struct scenario_sched_ops *ops);
 

@@ -101,7 +101,22 @@ static int spin_reap(struct spin_load *l, bool kill_them)
 		    (!kill_them && (!WIFEXITED(status) || WEXITSTATUS(status))))
 			bad++;
 	}
+	l->nr = 0;
 	return bad ? -ECHILD : 0;
+}
+
+/*
+ * scx_test_check() with the load running: once the scheduler has left
+ * "enabled", the workers are killed first. The kernel's disable needs CPU
+ * time (an RCU grace period, every task switched back), and 2 spinners per
+ * vCPU in a loaded emulated host kept a 4-vCPU guest "disabling" for the
+ * whole settle time.
+ */
+static int check_sched(struct ktstr_ctx *ctx, struct spin_load *l)
+{
+	if (scx_test_left())
+		spin_reap(l, true);
+	return scx_test_check(ctx);
 }
 
 static void sleep_ms(uint32_t ms)
@@ -113,14 +128,14 @@ static void sleep_ms(uint32_t ms)
 }
 
 /* Mid-load: the scheduler is the one declared, and runs every worker. */
-static int check_running(struct ktstr_ctx *ctx, const struct spin_load *l)
+static int check_running(struct ktstr_ctx *ctx, struct spin_load *l)
 {
 	const char *sched = ctx->test->scheduler;
 	char state[32], ops[SCX_NAME_LEN];
 	int i, v, on;
 
 	if (sched) {
-		v = scx_test_check(ctx);
+		v = check_sched(ctx, l);
 		if (v != KTSTR_PASS)
 			return v;
 		if (scx_sysfs_read(NULL, state, sizeof(state), ops, sizeof(ops)) ||
@@ -317,7 +332,7 @@ static int scx_ext_simple(struct ktstr_ctx *ctx)
 		ktstr_diag(ctx, "%d workers on sched_ext under %s", l.nr,
 			   scx_ops_name(s));
 		sleep_ms(ms - ms / 2);
-		v = scx_test_check(ctx);
+		v = check_sched(ctx, &l);
 	}
 	v = scx_test_end(ctx, v);
 	if (v == KTSTR_PASS)

@@ -400,21 +400,28 @@ static void gather_exit(struct scx_sched *s)
 	s->exited = true;
 }
 
-int scx_poll(struct scx_sched *s, struct scx_exit *e)
+int scx_left(struct scx_sched *s)
 {
 	char state[32], ops[SCX_NAME_LEN];
 	int r;
 
-	if (!s->exited) {
-		r = scx_sysfs_read(s->sysfs, state, sizeof(state), ops,
-				   sizeof(ops));
-		if (r)
-			return r;
-		if (!strcmp(state, "enabled") && !strcmp(ops, s->ops) &&
-		    !child_gone(s))
-			return 0;
+	if (s->exited)
+		return 1;
+	r = scx_sysfs_read(s->sysfs, state, sizeof(state), ops, sizeof(ops));
+	if (r)
+		return r;
+	return !(!strcmp(state, "enabled") && !strcmp(ops, s->ops) &&
+		 !child_gone(s));
+}
+
+int scx_poll(struct scx_sched *s, struct scx_exit *e)
+{
+	int r = scx_left(s);
+
+	if (r <= 0)
+		return r;
+	if (!s->exited)
 		gather_exit(s);
-	}
 	*e = s->exit;
 	return 1;
 }

@@ -62,6 +62,11 @@ struct scx_opts {
  */
 int scx_start(const char *name, const struct scx_opts *o,
 	      struct scx_sched **out, char *err, size_t errlen);
+/*
+ * 1: @s has left "enabled" (at once, without waiting for the disable to
+ * finish), 0: still enabled; -errno.
+ */
+int scx_left(struct scx_sched *s);
 /* 0: still enabled; 1: it exited, @e says how; -errno. */
 int scx_poll(struct scx_sched *s, struct scx_exit *e);
 /*

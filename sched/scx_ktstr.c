@@ -89,6 +89,11 @@ int scx_test_check(struct ktstr_ctx *ctx)
 	return r ? report_exit(ctx, &e) : KTSTR_PASS;
 }
 
+int scx_test_left(void)
+{
+	return cur && scx_left(cur) == 1;
+}
+
 int scx_test_end(struct ktstr_ctx *ctx, int verdict)
 {
 	struct ktstr_sched_stats st;
@@ -180,6 +185,7 @@ static const struct scenario_sched_ops scn_ops = {
 	.start = scn_start,
 	.stop = scn_stop,
 	.check = scn_check,
+	.left = scx_test_left,
 };
 
 void scx_test_scenario_hook(void)

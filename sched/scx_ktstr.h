@@ -19,6 +19,12 @@
 int scx_test_begin(struct ktstr_ctx *ctx);
 /* KTSTR_PASS while it is enabled under its ops name, else KTSTR_FAIL. */
 int scx_test_check(struct ktstr_ctx *ctx);
+/*
+ * 1 when the test scheduler has left "enabled": a test stops the load it
+ * runs before scx_test_check() waits for the disable, which needs CPU time
+ * the load would take. 0 otherwise (also under EEVDF).
+ */
+int scx_test_left(void);
 /* Stops it; @verdict, or KTSTR_FAIL on a SCHED_EXIT or a failed stop. */
 int scx_test_end(struct ktstr_ctx *ctx, int verdict);
 /* The running test scheduler, or NULL (EEVDF, or not begun). */
