@@ -209,6 +209,13 @@ static int test_config(const struct ktstr_test *t, const struct run_options *o,
 		free((char *)cfg->cmdline_extra);
 		cfg->cmdline_extra = c;
 	}
+	if (getenv("KTSTR_EMULATED_HOST") &&
+	    !strcmp(getenv("KTSTR_EMULATED_HOST"), "1")) {
+		char *c = xasprintf("%s %s", cfg->cmdline_extra, EMULATED_CMDLINE);
+
+		free((char *)cfg->cmdline_extra);
+		cfg->cmdline_extra = c;
+	}
 	cfg->cpu_budget = t->cpu_budget;
 	cfg->cpu_cap = o->cpu_cap;
 	cfg->stats_sock = o->stats_sock;

@@ -82,6 +82,14 @@ struct ktstr_run {
  */
 #define NO_STEAL_CMDLINE "ktstr.no_steal="
 
+/*
+ * On the guest kernel command line when its host is an emulated KVM host
+ * (QEMU TCG, KTSTR_EMULATED_HOST=1): guest timing says nothing there, so
+ * the timing thresholds (max_gap_ms, wake latency p99) are measured and
+ * reported, not checked.
+ */
+#define EMULATED_CMDLINE "ktstr.emulated_host=1"
+
 /* Where the host packs an external scheduler binary in the initramfs. */
 #define GUEST_SCHEDULER "/scheduler"
 

@@ -265,3 +265,20 @@ int sysfs_read_cpulist(const char *path, struct cpuset *set)
 
 	return ret ? ret : cpuset_parse(s, set);
 }
+
+bool guest_cmdline_value(const char *key, char *val, size_t len)
+{
+	struct buf b = {};
+	const char *p = NULL;
+
+	if (!read_file("/proc/cmdline", &b)) {
+		buf_putc(&b, 0);
+		p = strstr((char *)b.data, key);
+		if (p && val) {
+			p += strlen(key);
+			snprintf(val, len, "%.*s", (int)strcspn(p, "\n\t "), p);
+		}
+	}
+	buf_free(&b);
+	return p;
+}

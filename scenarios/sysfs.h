@@ -59,4 +59,10 @@ int sysfs_read(const char *path, char *out, size_t len);
 int sysfs_read_long(const char *path, long *v);
 int sysfs_read_cpulist(const char *path, struct cpuset *set);
 
+/*
+ * The value of @key ("ktstr.x=") on the guest's kernel command line, or
+ * false when it is not there; @val may be NULL.
+ */
+bool guest_cmdline_value(const char *key, char *val, size_t len);
+
 #endif
