@@ -20,6 +20,7 @@
 #endif
 
 #include "harness/test.h"
+#include "scenarios/sysfs.h"
 #include "vmm/hosttune.h"
 
 #ifdef __aarch64__
@@ -157,37 +158,50 @@ static int check_telemetry(const struct ktstr_run *run, char *msg,
 static int check_perf_mode(const struct ktstr_run *run, char *msg,
 			   size_t len)
 {
+	const struct tune_outcome *o = run->tune;
 	const char *note = IS_ENABLED_AARCH64 ? "no exits to disable" :
 						"exits disabled: PAUSE";
+	const char *d = (const char *)o->perf_diffs.data;
+	int i;
 
-	if (!run->tune->performance_mode || !has_note(run, note)) {
+	if (!o->performance_mode || !has_note(run, note)) {
 		snprintf(msg, len, "performance mode ran without its exit suppression");
 		return KTSTR_FAIL;
 	}
-	return KTSTR_PASS;
-}
+	if (!o->perf_checked) {
+		snprintf(msg, len, "performance mode was never checked against its plan (the VM stopped before every vCPU thread was placed)");
+		return KTSTR_FAIL;
+	}
+	if (o->perf_diffs.len) {
+		snprintf(msg, len, "performance mode differs from its plan: %.*s",
+			 (int)strcspn(d, "\n"), d);
+		return KTSTR_FAIL;
+	}
+	/* Hugepages the runner reserved for the test must have been used. */
+	if (getenv("KTSTR_PERF_WANT_HUGEPAGES") &&
+	    !has_note(run, "on 2 MiB hugepages,")) {
+		snprintf(msg, len, "guest RAM not on 2 MiB hugepages though KTSTR_PERF_WANT_HUGEPAGES is set");
+		return KTSTR_FAIL;
+	}
+	/*
+	 * HLT exits off (unless the host refused, said in the notes): an
+	 * idling guest never makes KVM count one.
+	 */
+	for (i = 0; !o->halt_observable && i < o->nr_vcpus; i++) {
+		const struct vcpu_telemetry *t = &o->vcpus[i];
 
-/*
- * The value of @key ("ktstr.x=") on the guest's kernel command line, or
- * false when it is not there.
- */
-static bool cmdline_value(const char *key, char *val, size_t len)
-{
-	struct buf b = {};
-	const char *p;
-	bool found = false;
-
-	if (!read_file("/proc/cmdline", &b)) {
-		buf_putc(&b, 0);
-		p = strstr((char *)b.data, key);
-		if (p) {
-			p += strlen(key);
-			snprintf(val, len, "%.*s", (int)strcspn(p, "\n\t "), p);
-			found = true;
+		if (t->kvm_stats && t->halt_exits) {
+			snprintf(msg, len, "vCPU %d: %llu HLT exits with HLT exits disabled",
+				 i, (unsigned long long)t->halt_exits);
+			return KTSTR_FAIL;
+		}
+		if (!t->kvm_stats) {
+			snprintf(msg, len, "vCPU %d: no KVM stats to check HLT exits against",
+				 i);
+			return KTSTR_FAIL;
 		}
 	}
-	buf_free(&b);
-	return found;
+	return KTSTR_PASS;
 }
 
 static int perf_steal_time(struct ktstr_ctx *ctx)
@@ -200,7 +214,7 @@ static int perf_steal_time(struct ktstr_ctx *ctx)
 	if (total != 8)
 		return ktstr_fail(ctx, "test assumes 8 vCPUs (2 x 4 x 1); got %u",
 				  total);
-	if (cmdline_value(NO_STEAL_CMDLINE, lacks, sizeof(lacks)))
+	if (guest_cmdline_value(NO_STEAL_CMDLINE, lacks, sizeof(lacks)))
 		return ktstr_skip(ctx, "host KVM lacks %s: the guest has no steal clock",
 				  lacks);
 	if (kvm_leaf(&feat, &hints))
@@ -294,15 +308,7 @@ KTSTR_TEST(perf_pmu_cycles, .category = "perf",
 /* The host said performance mode was forced off for this run. */
 static bool perf_forced_off(void)
 {
-	struct buf b = {};
-	bool off = false;
-
-	if (!read_file("/proc/cmdline", &b)) {
-		buf_putc(&b, 0);
-		off = strstr((char *)b.data, PERF_OFF_CMDLINE);
-	}
-	buf_free(&b);
-	return off;
+	return guest_cmdline_value(PERF_OFF_CMDLINE, NULL, 0);
 }
 
 static int perf_mode_isolated(struct ktstr_ctx *ctx)

@@ -210,6 +210,8 @@ static void booted_run(struct booted *b, bool perf, bool exits_note,
 #endif
 	result_format(&b->com2, guest, "guest said so", "");
 	b->com1 = com1 ? : "";
+	/* Checked against its plan, nothing differed. */
+	b->out.tune.perf_checked = perf;
 	b->run = (struct ktstr_run){ .tune = &b->out.tune };
 	b->ro = (struct run_outcome){
 		.exit_kind = VM_EXIT_POWEROFF, .exit_msg = "power-off",

@@ -29,6 +29,17 @@ static void service_hook(void *opaque)
 		perf_service_thread(&h->perf_st);
 }
 
+/* Performance mode checked against its plan once every vCPU is placed. */
+static void service_tick(struct vm *vm, void *opaque)
+{
+	struct host_tune *h = opaque;
+
+	if (h->perf && !h->perf_st.check.ran &&
+	    __atomic_load_n(&h->perf_st.placed, __ATOMIC_ACQUIRE) ==
+	    vm->nr_vcpus)
+		perf_verify_running(&h->perf_st, vm);
+}
+
 /* Budget mode: min(cpu_budget or all usable CPUs, cap) host CPUs. */
 static void budget_prepare(struct host_tune *h, uint32_t cpu_budget,
 			   uint32_t cpu_cap, struct tune_outcome *o)
@@ -157,6 +168,7 @@ void tune_vcpus(struct host_tune *h, struct vm *vm, struct tune_outcome *o)
 			   strerror(-r));
 	vm->vcpu_thread_hook = vcpu_hook;
 	vm->service_thread_hook = service_hook;
+	vm->service_tick_hook = service_tick;
 	vm->hook_opaque = h;
 }
 
@@ -208,7 +220,12 @@ void tune_release(struct host_tune *h, struct tune_outcome *o)
 	int i;
 
 	if (h->perf) {
+		perf_locks_release(&h->perf_st.locks);
+		perf_verify_released(&h->perf_st);
 		buf_put(&o->notes, h->perf_st.notes.data, h->perf_st.notes.len);
+		buf_put(&o->perf_diffs, h->perf_st.check.diffs.data,
+			h->perf_st.check.diffs.len);
+		o->perf_checked = h->perf_st.check.ran;
 		perf_release(&h->perf_st);
 	}
 	if (h->budget) {
@@ -229,6 +246,7 @@ void tune_release(struct host_tune *h, struct tune_outcome *o)
 void tune_outcome_free(struct tune_outcome *o)
 {
 	buf_free(&o->notes);
+	buf_free(&o->perf_diffs);
 	free(o->vcpus);
 	o->vcpus = NULL;
 }

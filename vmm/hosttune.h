@@ -44,6 +44,9 @@ struct tune_outcome {
 	uint32_t cpu_cap;		/* --cpu-cap / KTSTR_CPU_CAP, 0: none */
 	bool halt_observable;		/* false with HLT exits disabled */
 	struct buf notes;		/* diagnostics, '\n'-separated */
+	/* Performance mode checked against its plan (vmm/perf_verify.c). */
+	bool perf_checked;
+	struct buf perf_diffs;		/* a line per difference */
 	int nr_vcpus;
 	struct vcpu_telemetry *vcpus;
 };

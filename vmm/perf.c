@@ -21,8 +21,6 @@
 #define HUGEPAGE_SIZE	(2ULL << 20)
 #define FREE_HUGEPAGES	"/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
 #define CLOCKSOURCE	"/sys/devices/system/clocksource/clocksource0/current_clocksource"
-#define PRIO_VCPU	1
-#define PRIO_SERVICE	2
 
 static bool force_off;
 
@@ -181,6 +179,7 @@ static void host_warnings(struct perf_state *s, uint64_t ram_bytes)
 	struct buf cs = {};
 
 	read_proc_value("/proc/stat", "procs_running ", &running);
+	perf_hugepage_pool(&s->check.before);
 	s->hugepages = free_hp >= need;
 	if (!s->hugepages)
 		perf_note(s, "warning: %ld free 2 MiB hugepages, guest RAM needs %ld: using regular pages",
@@ -237,11 +236,6 @@ enum perf_status perf_prepare(struct perf_state *s, const struct topology *t,
 	memset(s, 0, sizeof(*s));
 	pthread_mutex_init(&s->lock, NULL);
 	perf_locks_init(&s->locks, NULL);
-	if (env_is_1("KTSTR_EMULATED_HOST")) {
-		snprintf(reason, len,
-			 "emulated KVM host (QEMU TCG): its CPUs are threads of one emulator, no host core can be dedicated to a vCPU");
-		return PERF_UNAVAILABLE;
-	}
 	if (host_info_read("", &h, reason, len))
 		return PERF_UNAVAILABLE;
 	restrict_to_affinity(&h);
@@ -262,6 +256,8 @@ enum perf_status perf_prepare(struct perf_state *s, const struct topology *t,
 	}
 	s->active = true;
 	note_plan(s);
+	if (env_is_1("KTSTR_EMULATED_HOST"))
+		perf_note(s, "perf mode: emulated KVM host (QEMU TCG): every mechanism is real and checked, timing is not (no timing thresholds)");
 	host_warnings(s, ram_bytes);
 	service_affinity(s);
 	return PERF_OK;
@@ -304,7 +300,8 @@ int perf_vcpu_thread(struct perf_state *s, struct vcpu *v)
 	CPU_SET(cpu, &set);
 	if (sched_setaffinity(0, sizeof(set), &set))
 		return -errno;
-	set_fifo(s, PRIO_VCPU, "vCPU threads");
+	set_fifo(s, PERF_PRIO_VCPU, "vCPU threads");
+	__atomic_add_fetch(&s->placed, 1, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -315,7 +312,7 @@ void perf_service_thread(struct perf_state *s)
 	CPU_ZERO(&set);
 	CPU_SET(s->plan.service_cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
-	set_fifo(s, PRIO_SERVICE, "the service threads");
+	set_fifo(s, PERF_PRIO_SERVICE, "the service threads");
 }
 
 void perf_release(struct perf_state *s)
@@ -326,6 +323,9 @@ void perf_release(struct perf_state *s)
 	s->affinity_saved = false;
 	perf_locks_release(&s->locks);
 	buf_free(&s->notes);
+	buf_free(&s->check.diffs);
+	free(s->check.lock_dir);
+	s->check.lock_dir = NULL;
 	s->active = false;
 	pthread_mutex_destroy(&s->lock);
 }

@@ -2,8 +2,8 @@
 /*
  * Performance mode: every virtual LLC on its own locked host LLC group,
  * every vCPU thread pinned to its own host core there at SCHED_FIFO 1, one
- * more host CPU for the service threads (watchdog, console I/O) at
- * SCHED_FIFO 2, guest RAM from 2 MiB hugepages bound to the pinned vCPUs'
+ * more host CPU for the service threads (watchdog at SCHED_FIFO 2, console
+ * I/O), guest RAM from 2 MiB hugepages bound to the pinned vCPUs'
  * nodes, PAUSE/HLT exits off and KVM_HINTS_REALTIME on x86.
  *
  * Performance mode never runs unisolated: when the host cannot honour the
@@ -81,8 +81,27 @@ int perf_locks_init(struct perf_locks *l, const char *dir);
 int perf_lock_llc(struct perf_locks *l, int llc);
 void perf_locks_release(struct perf_locks *l);
 
+#define PERF_PRIO_VCPU		1
+#define PERF_PRIO_SERVICE	2
+
+/* The 2 MiB hugepage pool's counts; -1: unknown. */
+struct hugepage_pool {
+	long free, resv;
+};
+
+/* perf_verify.c: the plan checked while the VM runs and after. */
+struct perf_check {
+	bool ran;
+	struct hugepage_pool before, during;
+	int llc_held[HOST_MAX_CPUS], nr_llc_held;
+	char *lock_dir;
+	struct buf diffs;		/* differences from the plan, a line each */
+};
+
 struct perf_state {
 	bool active;
+	int placed;			/* vCPU threads placed (atomic) */
+	struct perf_check check;
 	struct perf_plan plan;
 	struct perf_locks locks;
 	bool hugepages;			/* enough free 2 MiB pages */
@@ -112,6 +131,14 @@ int perf_vcpu_thread(struct perf_state *s, struct vcpu *v);
 /* On a service thread: the service CPU, SCHED_FIFO 2. */
 void perf_service_thread(struct perf_state *s);
 void perf_release(struct perf_state *s);
+void perf_hugepage_pool(struct hugepage_pool *p);
+/*
+ * Once every vCPU thread is placed, from a service thread: threads, guest
+ * RAM, the hugepage pool and the LLC locks against the plan.
+ */
+void perf_verify_running(struct perf_state *s, const struct vm *vm);
+/* After the VM is destroyed and the locks released: all given back. */
+void perf_verify_released(struct perf_state *s);
 void perf_note(struct perf_state *s, const char *fmt, ...) __printf(2, 3);
 
 /* mbind(MPOL_BIND) of [addr, addr+len) to the host nodes in @mask. */

@@ -195,6 +195,8 @@ static void *watchdog_thread(void *arg)
 					(now_ns() - vm->t_start_ns) / 1e9);
 			break;
 		}
+		if (vm->service_tick_hook)
+			vm->service_tick_hook(vm, vm->hook_opaque);
 		usleep(10000);
 	}
 	return NULL;

@@ -78,6 +78,8 @@ struct vm {
 	 */
 	int (*vcpu_thread_hook)(struct vcpu *v, void *opaque);
 	void (*service_thread_hook)(void *opaque);
+	/* On the watchdog, every 10 ms while the VM runs. */
+	void (*service_tick_hook)(struct vm *vm, void *opaque);
 	void *hook_opaque;
 	bool ram_hugetlb;		/* back RAM with 2 MiB hugetlb pages */
 	const uint64_t *ram_node_mask;	/* per guest node: host nodes, or NULL */
