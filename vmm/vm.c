@@ -128,8 +128,8 @@ static void *ram_map(struct vm *vm, uint64_t size, int node)
 }
 
 /*
- * One anonymous mapping and one memslot per region; transparent hugepages
- * when the host has them, so a NUMA node's range is backed by 2M pages.
+ * One anonymous mapping and one memslot per region (ram_map(): hugetlb
+ * pages bound to their nodes in performance mode).
  */
 int vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size, int node)
 {
@@ -142,7 +142,6 @@ int vm_add_ram(struct vm *vm, uint64_t gpa, uint64_t size, int node)
 	hva = ram_map(vm, size, node);
 	if (hva == MAP_FAILED)
 		return -errno;
-	//madvise(hva, size, MADV_HUGEPAGE);
 	r = (struct kvm_userspace_memory_region) {
 		.slot = vm->nr_regions,
 		.guest_phys_addr = gpa,
