@@ -40,8 +40,28 @@ static const char env_help[] =
 	"  KTSTR_STATS_SOCK  default socket of 'ktstr stats'\n"
 	"  KTSTR_EMULATE=1   (run_vmtests.sh) use the emulated KVM host even with /dev/kvm\n";
 
+/*
+ * The host a performance-mode test can be planned on, as "LxC": L host
+ * LLCs of C CPUs each (a virtual LLC's CPUs and, in every group, room for
+ * the service CPU); "-" for a test that never asks for one.
+ */
+static void perf_host_shape(const struct ktstr_test *t, char *out, size_t len)
+{
+	struct topology topo;
+	char err[128];
+
+	snprintf(out, len, "-");
+	if (!t->performance_mode || t->no_skip_mode ||
+	    topology_parse(t->topology ? : "1n1l1c1t", 1ULL << 30, &topo,
+			   err, sizeof(err)))
+		return;
+	snprintf(out, len, "%ux%u", topo.llcs,
+		 topo.cores_per_llc * topo.threads_per_core + 1);
+}
+
 static int cmd_list(int argc, char **argv)
 {
+	char shape[32];
 	bool lng = argc > 1 && (!strcmp(argv[1], "--long") || !strcmp(argv[1], "-l"));
 	struct ktstr_test *t;
 
@@ -50,8 +70,11 @@ static int cmd_list(int argc, char **argv)
 	for (t = ktstr_tests(); t; t = t->next) {
 		printf("%-28s %-6s %-10s ", t->name, t->category,
 		       t->topology ? : "1n1l1c1t");
-		if (lng)
-			printf("%4us ", (test_timeout_ms(t) + 999) / 1000);
+		if (lng) {
+			perf_host_shape(t, shape, sizeof(shape));
+			printf("%4us %-5s ", (test_timeout_ms(t) + 999) / 1000,
+			       shape);
+		}
 		printf("%s\n", t->description ? : "");
 	}
 	return 0;
@@ -236,7 +259,10 @@ static const struct cmd cmds[] = {
 	  "  -S, --stats-sock PATH  relay scx_stats requests on this host socket to the guest's scheduler (ktstr stats)\n"
 	  "  -v, --verbose          stream the guest kernel console to stderr\n" },
 	{ "list", cmd_list, "list the declared tests",
-	  "usage: ktstr list [--long]\n  name, category, topology and description of each test;\n  --long adds its watchdog (seconds) before the description\n" },
+	  "usage: ktstr list [--long]\n"
+	  "  name, category, topology and description of each test;\n"
+	  "  --long adds its watchdog (seconds) and the host a performance-mode\n"
+	  "  test needs (LxC: L LLCs of C CPUs; -: none) before the description\n" },
 	{ "shell", cmd_shell, "interactive guest shell, or run one command in the guest",
 	  shell_help },
 	{ "stats", cmd_stats, "ask the scheduler inside a running VM for its statistics",

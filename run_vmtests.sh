@@ -90,7 +90,7 @@ export KTSTR_EMU_ARCH=$arch
 
 # Tests of the selected categories, in `ktstr list` order, and each one's
 # watchdog; or, inside an emulated host, the share of them it was given.
-declare -A watchdog
+declare -A watchdog hostshape
 names=()
 # A cross-built ktstr lists its tests in an emulated host of its own
 # architecture, once per binary (the list is cached by its hash).
@@ -115,8 +115,10 @@ list_tests() {
 list=$(list_tests) ||
 	{ echo "run_vmtests.sh: cannot list the tests of $KTSTR ($arch)" >&2; exit $ksft_fail; }
 all=()
-while read -r name cat _ wd _; do
+while read -r name cat _ wd shape _; do
 	watchdog[$name]=${wd%s}
+	# LxC: a performance-mode test's host, L LLCs of C CPUs (ktstr list).
+	[[ ! $shape =~ ^[1-9][0-9]*x[1-9][0-9]*$ ]] || hostshape[$name]=$shape
 	all+=("$cat:$name")
 	case " $categories " in *" $cat "*) names+=("$cat:$name") ;; esac
 done <<<"$list"
@@ -124,7 +126,8 @@ done <<<"$list"
 	names=("boot:vm_smoke" "boot:bad_kernel_path" "boot:shell_interactive" "boot:shell_tty"
 	       "${names[@]}")
 [[ " $categories " != *" sched "* ]] || names+=("sched:stats_cli" "sched:shell_scheduler")
-[[ " $categories " != *" perf "* ]] || names+=("perf:no_skip_exit")
+[[ " $categories " != *" perf "* ]] || names+=("perf:no_skip_exit" "perf:perf_contention")
+hostshape[perf_contention]=${hostshape[perf_mode_isolated]:-}
 if [ -n "$only" ]; then
 	sel=()
 	for want in $only; do
@@ -292,6 +295,69 @@ run_no_skip_exit() {
 	[ $rc = 1 ] && [[ $out == *"not ok 1 perf_mode_isolated"* ]] && [[ $out == *PerfModeUnavailable* ]]
 }
 
+# What a run may leave behind: ktstr processes, ktstr cgroups, held LLC
+# locks, the hugepage pool's free and reserved counts.
+leftovers() {
+	local f held=0 hp=/sys/kernel/mm/hugepages/hugepages-2048kB
+	for f in "${KTSTR_LOCK_DIR:-/run/ktstr}"/llc-*.lock; do
+		[ ! -e "$f" ] || flock -n "$f" true || held=$((held + 1))
+	done
+	echo "processes $(pgrep -c -x ktstr) cgroups $(find /sys/fs/cgroup -maxdepth 2 -name 'ktstr-*' 2>/dev/null | wc -l) locks-held $held hugepages $(cat $hp/free_hugepages 2>/dev/null)/$(cat $hp/resv_hugepages 2>/dev/null)"
+}
+
+# Two performance-mode runs wanting the same host LLC: while the first one
+# holds it (stopped with SIGSTOP, so the window is certain), the second
+# SKIPs with ResourceContention, and FAILs so under KTSTR_NO_SKIP_MODE=1;
+# neither leaves anything behind. Needs a host that can honour it.
+run_perf_contention() {
+	local f l pid i rc out first before after ok=0
+	local lockdir=${KTSTR_LOCK_DIR:-/run/ktstr}
+	f=$(mktemp)
+	before=$(leftovers)
+	"$KTSTR" run -t perf_mode_isolated --kernel "$kernel" >"$f" 2>&1 &
+	pid=$!
+	for i in $(seq 1 1200); do
+		# It writes its PID into a lock once it holds it; a probe
+		# with flock(1) could take the lock from under it.
+		for l in "$lockdir"/llc-*.lock; do
+			[ "$(cat "$l" 2>/dev/null)" != "$pid" ] || break 2
+		done
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! kill -0 $pid 2>/dev/null; then
+		wait $pid
+		first=$(<"$f"); rm -f "$f"
+		echo "$first"
+		[[ $first != *PerfModeUnavailable* ]] ||
+			{ echo "# SKIP performance mode unavailable on this host"; return 4; }
+		echo "the first run ended before it held an LLC lock"
+		return 1
+	fi
+	kill -STOP $pid
+	echo "first run (pid $pid) holds its LLC lock: stopped"
+	out=$("$KTSTR" run -t perf_mode_isolated --kernel "$kernel" 2>&1); rc=$?
+	echo "$out" | sed 's/^/second: /'
+	[ $rc = 4 ] && [[ $out == *"ok 1 perf_mode_isolated # SKIP ResourceContention"* ]] ||
+		{ echo "second run: exit $rc, want 4, a ResourceContention SKIP"; ok=1; }
+	out=$(KTSTR_NO_SKIP_MODE=1 "$KTSTR" run -t perf_mode_isolated --kernel "$kernel" 2>&1); rc=$?
+	echo "$out" | sed 's/^/no-skip: /'
+	[ $rc = 1 ] && [[ $out == *"not ok 1 perf_mode_isolated"* ]] &&
+		[[ $out == *"ResourceContention: LLC"* ]] ||
+		{ echo "no-skip run: exit $rc, want a ResourceContention FAIL"; ok=1; }
+	kill -CONT $pid
+	wait $pid; rc=$?
+	first=$(<"$f"); rm -f "$f"
+	echo "$first" | sed 's/^/first: /'
+	[ $rc = 0 ] && [[ $first == *"ok 1 perf_mode_isolated"* ]] ||
+		{ echo "first run: exit $rc, want it to pass after the others"; ok=1; }
+	after=$(leftovers)
+	echo "before: $before"
+	echo "after:  $after"
+	[ "$before" = "$after" ] || { echo "something was left behind"; ok=1; }
+	return $ok
+}
+
 # SIGHUP/SIGINT/SIGPIPE/SIGTERM: the running check (and the VM it runs), or
 # the emulated host (and its QEMU), goes first, then the runner, with 128 +
 # the signal. SIGPIPE too: a runner whose reader died must not leave them.
@@ -375,7 +441,7 @@ run_here() {
 		[ $share = 0 ] || echo "# start $name"
 		case $name in
 		vm_smoke|bad_kernel_path|shell_interactive|shell_tty|stats_cli|\
-		shell_scheduler|no_skip_exit)
+		shell_scheduler|no_skip_exit|perf_contention)
 			run_bg "run_$name" ;;
 		*) run_bg "$KTSTR" run -t "$name" --kernel "$kernel" ;;
 		esac
@@ -404,6 +470,7 @@ test_limit() {
 	shell_interactive|shell_tty|shell_scheduler) base=600 ;;
 	stats_cli) base=${watchdog[stats_builtin]:-60} ;;
 	no_skip_exit) base=${watchdog[perf_mode_isolated]:-60} ;;
+	perf_contention) base=$((2 * ${watchdog[perf_mode_isolated]:-60})) ;;
 	*) base=${watchdog[$1]:-60} ;;
 	esac
 	echo $((base + EMU_SLACK > 1 ? base + EMU_SLACK : 1))
@@ -440,15 +507,14 @@ emu_line() {
 # KTSTR_EMU_HOST replaces scripts/emulated-host.sh (tests/run_vmtests_test.sh).
 run_emulated() {
 	local cache rws retried=" " hosts=0 wedges=0 started fd line cur left
-	local deadline suite_end rc why hb partial t age=0 hbv hbseen maxgap ntests
+	local deadline rc why hb partial t age=0 hbv hbseen maxgap ntests
 	cache=${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}
 	mkdir -p "$cache"
 	rws=(--rw "$cache" --rw "$(dirname "$(readlink -f "$KTSTR")")")
 	# An emulated host of another architecture cannot see the host root:
 	# this script and the kernel (under the cache) come in as shares too.
 	[ $foreign = 0 ] || rws+=(--rw "$here")
-	suite_end=$((EPOCHSECONDS + ${KTSTR_EMU_TIMEOUT:-3000}))
-	pending=("${names[@]}") tailbuf=()
+	pending=("$@") tailbuf=()
 	while [ ${#pending[@]} -gt 0 ]; do
 		left=$((suite_end - EPOCHSECONDS))
 		if [ $left -le 0 ]; then
@@ -461,7 +527,8 @@ run_emulated() {
 		[ $hosts = 1 ] || echo "# ktstr: emulated KVM host $hosts starts with ${pending[0]#*:} (${#pending[@]} test(s) left)"
 		hb=$cache/emu-heartbeat.$$.$hosts
 		rm -f "$hb"
-		exec {fd}< <(KTSTR_EMU_HEARTBEAT_FILE=$hb KTSTR_VMTESTS="${pending[*]}" \
+		exec {fd}< <(export "${emu_env[@]}"
+			KTSTR_EMU_HEARTBEAT_FILE=$hb KTSTR_VMTESTS="${pending[*]}" \
 			KTSTR_VMTESTS_FIRST=$((n + 1)) \
 			exec "${KTSTR_EMU_HOST:-$here/scripts/emulated-host.sh}" --timeout "$left" "${rws[@]}" \
 			-- "$here/run_vmtests.sh" -k "$kernel" 2>&1)
@@ -544,8 +611,37 @@ emu_handle() {
 	emu_line "$1"
 }
 
+# The tests by emulated host shape, each group in the order its first test
+# was selected: the 1-CPU host, or for a performance-mode test its shape LxC
+# (ktstr list --long): a host of L sockets (an x86 socket is an LLC) of C CPUs with
+# 1 GiB of hugepages, where performance mode can be planned and checked
+# for real. arm64's emulated host describes no shared caches to plan on:
+# its performance-mode tests stay in the 1-CPU host (PerfModeUnavailable).
+run_emulated_groups() {
+	local entry shape l c order=() emu_env
+	declare -A group
+	for entry in "${names[@]}"; do
+		shape=${hostshape[${entry#*:}]:-1}
+		[ "$arch" = x86_64 ] && [ -z "${KTSTR_EMU_SMP:-}" ] || shape=1
+		[ -n "${group[$shape]:-}" ] || order+=("$shape")
+		group[$shape]+="$entry "
+	done
+	suite_end=$((EPOCHSECONDS + ${KTSTR_EMU_TIMEOUT:-3000}))
+	for shape in "${order[@]}"; do
+		emu_env=(KTSTR_EMU_UNUSED=)
+		if [ "$shape" != 1 ]; then
+			l=${shape%x*} c=${shape#*x}
+			emu_env=(KTSTR_EMU_SMP="$((l * c)),sockets=$l,cores=$c"
+				 KTSTR_EMU_HUGEPAGES=512 KTSTR_PERF_WANT_HUGEPAGES=1)
+			echo "# ktstr: $(wc -w <<<"${group[$shape]}") performance-mode test(s) in emulated hosts of $l LLC(s) x $c CPUs, 512 hugepages"
+		fi
+		# shellcheck disable=SC2086 # the group's names, by spaces
+		run_emulated ${group[$shape]}
+	done
+}
+
 if [ $emulate = 1 ]; then
-	run_emulated
+	run_emulated_groups
 else
 	run_here
 fi

@@ -21,7 +21,11 @@
 #   in an arm64 userland of busybox, bash and script(1) from Debian's arm64
 #   packages, fetched once (dpkg multiarch; scripts/setup.sh prepares it),
 #   so CMD and what it runs from the --rw dirs must be arm64 programs.
+# --smp N, or QEMU's "N,sockets=S,cores=C": an x86 socket is one LLC, so
+#   "6,sockets=2,cores=3" is a host of 2 LLCs of 3 CPUs for performance mode.
+# --hugepages N: N 2 MiB hugepages reserved at the emulated host's boot.
 # Env: KTSTR_EMU_ARCH (--arch), KTSTR_EMU_SMP (1), KTSTR_EMU_MEM (4G),
+# KTSTR_EMU_HUGEPAGES (0),
 # KTSTR_EMU_BOOT_TIMEOUT (120 s), KTSTR_EMU_QEMU (the QEMU to run),
 # KTSTR_EMU_KVM_AMD ("param=value ..." for kvm_amd, e.g. "vgif=0 avic=0",
 # to test what the emulated host's wedges depend on; x86_64 only).
@@ -36,17 +40,19 @@ trap 'exit 130' INT; trap 'exit 143' TERM HUP	# runs the EXIT trap
 ARCH=${KTSTR_EMU_ARCH:-x86_64}
 SMP=${KTSTR_EMU_SMP:-1}
 MEM=${KTSTR_EMU_MEM:-4G}
+HUGEPAGES=${KTSTR_EMU_HUGEPAGES:-0}
 BOOT_TIMEOUT=${KTSTR_EMU_BOOT_TIMEOUT:-120}
 TIMEOUT=0 VERBOSE=0 RWS=()
-USAGE="${0##*/} [--arch ARCH] [--timeout SECS] [--rw DIR]... [--mem SIZE] [--smp N] [-v] -- CMD [ARGS...]"
+USAGE="${0##*/} [--arch ARCH] [--timeout SECS] [--rw DIR]... [--mem SIZE] [--smp N] [--hugepages N] [-v] -- CMD [ARGS...]"
 while [ $# -gt 0 ]; do
 	case $1 in
-	--arch|--timeout|--rw|--mem|--smp) [ $# -ge 2 ] || die "$1 needs a value" ;;&
+	--arch|--timeout|--rw|--mem|--smp|--hugepages) [ $# -ge 2 ] || die "$1 needs a value" ;;&
 	--arch) ARCH=$2; shift 2 ;;
 	--timeout) TIMEOUT=$2; shift 2 ;;
 	--rw) RWS+=("$2"); shift 2 ;;
 	--mem) MEM=$2; shift 2 ;;
 	--smp) SMP=$2; shift 2 ;;
+	--hugepages) HUGEPAGES=$2; shift 2 ;;
 	-v) VERBOSE=1; shift ;;
 	--) shift; break ;;
 	*) die "unknown option '$1'; usage: $USAGE" ;;
@@ -58,7 +64,8 @@ arm64|aarch64) ARCH=aarch64 ;;
 *) die "bad --arch/KTSTR_EMU_ARCH '$ARCH' (x86_64 or aarch64)" ;;
 esac
 [ $# -gt 0 ] || die "no command given (put it after --)"
-[[ $SMP =~ ^[1-9][0-9]*$ ]] || die "bad --smp/KTSTR_EMU_SMP '$SMP'"
+[[ $SMP =~ ^[1-9][0-9]*(,(sockets|cores|threads)=[1-9][0-9]*)*$ ]] || die "bad --smp/KTSTR_EMU_SMP '$SMP'"
+[[ $HUGEPAGES =~ ^[0-9]+$ ]] || die "bad --hugepages/KTSTR_EMU_HUGEPAGES '$HUGEPAGES'"
 [[ $MEM =~ ^[1-9][0-9]*[KMGT]?$ ]] || die "bad --mem/KTSTR_EMU_MEM '$MEM'"
 [[ $TIMEOUT =~ ^[0-9]+$ ]] || die "bad --timeout '$TIMEOUT'"
 [[ $BOOT_TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "bad KTSTR_EMU_BOOT_TIMEOUT '$BOOT_TIMEOUT'"
@@ -318,6 +325,7 @@ printf '%s\n' "${RW[@]}" >"$S/rw"
 # softlockup_panic + panic=-1 + -no-reboot: a wedged emulated host makes
 # qemu exit (status 125) instead of hanging.
 APPEND="loglevel=$((VERBOSE ? 7 : 4)) panic=-1 softlockup_panic=1"
+[ "$HUGEPAGES" = 0 ] || APPEND+=" hugepagesz=2M hugepages=$HUGEPAGES"
 # shellcheck disable=SC2054 # commas are qemu's
 QARGS=(-nodefaults -no-user-config -display none -no-reboot
 	-accel tcg,thread=multi -cpu max -smp "$SMP" -m "$MEM"

@@ -24,12 +24,16 @@ fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/ktstr-rvt.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 TESTS="pass_a pass_b skip_c fail_d wedge_e wedge_once_f die_once_g slow_h"
-TESTS+=" wedge_once_i wedge_once_j wedge_once_k wedge_once_l"
+TESTS+=" wedge_once_i wedge_once_j wedge_once_k wedge_once_l perf_m"
 
-# `ktstr list --long`: every test in "topo" (no host checks), watchdog 1 s.
+# `ktstr list --long`: every test in "topo" (no host checks), watchdog 1 s;
+# perf_* are performance-mode tests wanting a host of 1 LLC x 3 CPUs.
 cat >"$T/ktstr" <<EOF
 #!/bin/bash
-for t in $TESTS; do printf '%-28s topo   1n1l1c1t      1s fake %s\n' \$t \$t; done
+for t in $TESTS; do
+	shape=-; [[ \$t != perf_* ]] || shape=1x3
+	printf '%-28s topo   1n1l2c1t      1s %-5s fake %s\n' \$t \$shape \$t
+done
 EOF
 # The emulated host: runs the tests it is given, as run_vmtests.sh inside
 # one would print them.
@@ -37,6 +41,7 @@ cat >"$T/host" <<'EOF'
 #!/bin/bash
 [ -z "${FAKE_BROKEN:-}" ] || { echo "# emulated-host: error: cannot boot"; exit 125; }
 echo $$ >"$FAKE_STATE/host.pid"
+echo "smp ${KTSTR_EMU_SMP:-1} hugepages ${KTSTR_EMU_HUGEPAGES:-0} want ${KTSTR_PERF_WANT_HUGEPAGES:-no}: $KTSTR_VMTESTS" >>"$FAKE_STATE/hosts"
 k=$KTSTR_VMTESTS_FIRST
 for e in $KTSTR_VMTESTS; do
 	t=${e#*:}
@@ -45,7 +50,7 @@ for e in $KTSTR_VMTESTS; do
 	echo "# # output of $t"
 	once=$FAKE_STATE/$t
 	case $t in
-	pass_*) echo "ok $k $t" ;;
+	pass_*|perf_*) echo "ok $k $t" ;;
 	slow_*) printf 'ok %s' $k; sleep 6; echo " $t" ;;
 	skip_*) echo "ok $k $t # SKIP nothing to do" ;;
 	fail_*) echo "not ok $k $t # exit=1" ;;
@@ -79,7 +84,7 @@ check() { # check DESCRIPTION CONDITION...: prints the output on failure
 }
 
 ktap_print_header
-ktap_set_plan 13
+ktap_set_plan 14
 
 run "pass_a skip_c pass_b"
 check "results pass through, numbered and counted" \
@@ -182,5 +187,13 @@ run "pass_a wedge_once_f fail_d" -n
 check "plain output (-n) too" \
 	eval 'has "PASS pass_a" && has "PASS wedge_once_f" && has "FAIL fail_d" &&
 	      has "# # output of fail_d" && hasnt "# # output of pass_a" && [ $rc = 1 ]'
+
+run "pass_a perf_m pass_b"
+out+=$'\n'$(<"$T/state/hosts")
+check "a performance-mode test runs in a host of its shape, after the 1-CPU one" \
+	eval 'has "1 performance-mode test(s) in emulated hosts of 1 LLC(s) x 3 CPUs" &&
+	      has "smp 1 hugepages 0 want no: topo:pass_a topo:pass_b" &&
+	      has "smp 3,sockets=1,cores=3 hugepages 512 want 1: topo:perf_m" &&
+	      has "ok 1 pass_a" && has "ok 2 pass_b" && has "ok 3 perf_m" && [ $rc = 0 ]'
 
 ktap_finished
