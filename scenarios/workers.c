@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Worker processes and their work loops (see workers.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/futex.h>
 #include <sched.h>
 #include <signal.h>
@@ -24,12 +25,19 @@
 #define CACHE_DEFAULT (8ULL << 20)
 #define CACHE_CHUNK (64U << 10)
 #define CACHE_LINE 64
+#define FAULT_BYTES (256U << 10)
+#define PAGE_BYTES 4096
+#define MIXED_SLEEP_NS 200000ULL
 
 static const char *const type_names[NR_WORK_TYPES] = {
 	[WORK_SPIN] = "spin", [WORK_YIELD] = "yield", [WORK_SLEEP] = "sleep",
 	[WORK_PINGPONG] = "pingpong", [WORK_BURSTY] = "bursty",
 	[WORK_CACHE] = "cache", [WORK_FORK] = "fork", [WORK_LOCK] = "lock",
-	[WORK_WAKEE] = "wakee",
+	[WORK_WAKEE] = "wakee", [WORK_PIPE] = "pipe", [WORK_FANOUT] = "fanout",
+	[WORK_CONTEND] = "contend", [WORK_MIXED] = "mixed",
+	[WORK_CACHE_YIELD] = "cache_yield", [WORK_PAGEFAULT] = "pagefault",
+	[WORK_AFFINITY] = "affinity", [WORK_POLICY] = "policy",
+	[WORK_NICE] = "nice",
 };
 
 const char *work_type_name(enum work_type t)
@@ -51,12 +59,24 @@ int work_type_parse(const char *s, enum work_type *t)
 
 bool work_type_paired(enum work_type t)
 {
-	return t == WORK_PINGPONG || t == WORK_LOCK;
+	return t == WORK_PINGPONG || t == WORK_LOCK || t == WORK_PIPE;
+}
+
+/* A generator process drives the group: WAKEE and FANOUT. */
+static bool work_type_generated(enum work_type t)
+{
+	return t == WORK_WAKEE || t == WORK_FANOUT;
+}
+
+/* The group shares a mutex: LOCK pairs, CONTEND all together. */
+static bool work_type_mutex(enum work_type t)
+{
+	return t == WORK_LOCK || t == WORK_CONTEND;
 }
 
 int workers_count(enum work_type type, int n)
 {
-	return type == WORK_WAKEE ? n + 1 : n;
+	return work_type_generated(type) ? n + 1 : n;
 }
 
 uint64_t worker_iters(const struct worker *w)
@@ -273,6 +293,24 @@ static void loop_cache(struct worker *w)
 	}
 }
 
+/* A chunk of the cache walk, then the CPU goes to whoever wants it. */
+static void loop_cache_yield(struct worker *w)
+{
+	uint8_t *buf = w->cache;
+	uint64_t off = 0;
+	uint32_t i;
+
+	for (;;) {
+		for (i = 0; i < CACHE_CHUNK; i += CACHE_LINE) {
+			buf[off]++;
+			off = (off + CACHE_LINE) % w->cache_size;
+		}
+		asm volatile("" : : "r"(buf) : "memory");
+		sched_yield();
+		tick(w->sh);
+	}
+}
+
 /* Faulting the buffer in is setup, not work: done before ready. */
 static int cache_setup(struct worker *w)
 {
@@ -300,6 +338,149 @@ static void loop_fork(struct worker *w)
 	}
 }
 
+/* Pairs over two pipes: the leader writes first; a read is a wake-up. */
+static void loop_pipe(struct worker *w)
+{
+	struct worker_shared *c = w->chan;
+	char b = 0;
+
+	if (w->leader) {
+		c->send_ns = now_ns();
+		if (write(w->wfd, &b, 1) != 1)
+			_exit(1);
+	}
+	for (;;) {
+		if (read(w->rfd, &b, 1) != 1)
+			_exit(1);
+		woken(w->sh, __atomic_load_n(&c->send_ns, __ATOMIC_ACQUIRE));
+		spin(w->p.spin_loops / 10);
+		tick(w->sh);
+		__atomic_store_n(&c->send_ns, now_ns(), __ATOMIC_RELEASE);
+		if (write(w->wfd, &b, 1) != 1)
+			_exit(1);
+	}
+}
+
+/* Everyone on the first worker's mutex: a unit of work while holding it. */
+static void loop_contend(struct worker *w)
+{
+	struct worker_shared *c = w->chan;
+
+	for (;;) {
+		pthread_mutex_lock(&c->lock);
+		/* Waiting for the mutex is blocking, not a scheduling gap. */
+		gap_log_resume(&w->sh->gaps, now_ns());
+		spin(w->p.spin_loops / 10);
+		pthread_mutex_unlock(&c->lock);
+		tick(w->sh);
+		spin(w->p.spin_loops / 10);
+	}
+}
+
+/* Spin, yield, sleep: one of each per three iterations. */
+static void loop_mixed(struct worker *w)
+{
+	uint64_t i, deadline;
+
+	for (i = 0;; i++) {
+		switch (i % 3) {
+		case 0:
+			spin(w->p.spin_loops);
+			break;
+		case 1:
+			spin(w->p.spin_loops / 10);
+			sched_yield();
+			break;
+		default:
+			deadline = now_ns() + MIXED_SLEEP_NS;
+			sleep_until(deadline);
+			woken(w->sh, deadline);
+			break;
+		}
+		tick(w->sh);
+	}
+}
+
+static void loop_pagefault(struct worker *w)
+{
+	uint32_t off;
+	uint8_t *p;
+
+	for (;;) {
+		p = mmap(NULL, FAULT_BYTES, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			_exit(1);
+		for (off = 0; off < FAULT_BYTES; off += PAGE_BYTES)
+			p[off] = 1;
+		munmap(p, FAULT_BYTES);
+		tick(w->sh);
+	}
+}
+
+/*
+ * Round-robin over the CPUs it was allowed at start, one at a time; one
+ * the cpuset no longer allows is skipped, and when none is left the
+ * allowed set is read again (the kernel reset it to the new cpuset).
+ */
+static void loop_affinity(struct worker *w)
+{
+	cpu_set_t allowed, one;
+	int cpu = -1, tries;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+		_exit(1);
+	for (;;) {
+		for (tries = 0; tries < CPU_SETSIZE; tries++) {
+			cpu = (cpu + 1) % CPU_SETSIZE;
+			if (!CPU_ISSET(cpu, &allowed))
+				continue;
+			CPU_ZERO(&one);
+			CPU_SET(cpu, &one);
+			if (!sched_setaffinity(0, sizeof(one), &one))
+				break;
+			CPU_CLR(cpu, &allowed);
+		}
+		if (tries == CPU_SETSIZE &&
+		    (sched_getaffinity(0, sizeof(allowed), &allowed) ||
+		     !CPU_COUNT(&allowed)))
+			_exit(1);
+		spin(w->p.spin_loops / 10);
+		tick(w->sh);
+	}
+}
+
+static void loop_policy(struct worker *w)
+{
+	static const int policies[] = { SCHED_OTHER, SCHED_BATCH, SCHED_IDLE };
+	struct sched_param sp = {};
+	uint64_t i;
+
+	for (i = 0;; i++) {
+		if (sched_setscheduler(0, policies[i % 3], &sp))
+			_exit(1);
+		spin(w->p.spin_loops / 10);
+		tick(w->sh);
+	}
+}
+
+/*
+ * Up one nice level per iteration to 19, then back to where it started
+ * when allowed (lowering nice needs CAP_SYS_NICE), else it stays at 19.
+ */
+static void loop_nice(struct worker *w)
+{
+	int base = getpriority(PRIO_PROCESS, 0), n = base;
+
+	for (;;) {
+		n = n >= 19 ? base : n + 1;
+		if (setpriority(PRIO_PROCESS, 0, n))
+			n = 19;
+		spin(w->p.spin_loops / 10);
+		tick(w->sh);
+	}
+}
+
 static void loop_wakee(struct worker *w)
 {
 	struct worker_shared *c = w->chan;
@@ -317,7 +498,10 @@ static void loop_wakee(struct worker *w)
 	}
 }
 
-/* The stimulus generator: wakes every target once per period. */
+/*
+ * The stimulus generator: wakes every target once per period, WAKEE's one
+ * by one on their own words, FANOUT's all at once.
+ */
 static void loop_stimulus(struct worker *w)
 {
 	uint64_t period = w->p.period_us * 1000ULL;
@@ -326,7 +510,14 @@ static void loop_stimulus(struct worker *w)
 
 	for (;;) {
 		sleep_until(deadline);
-		for (i = 0; i < w->nr_targets; i++) {
+		if (w->type == WORK_FANOUT) {
+			/* One broadcast: every wakee waits on our word. */
+			__atomic_store_n(&w->sh->send_ns, now_ns(),
+					 __ATOMIC_RELEASE);
+			__atomic_fetch_add(&w->sh->word, 1, __ATOMIC_RELEASE);
+			futex_wake(&w->sh->word);
+		}
+		for (i = 0; w->type == WORK_WAKEE && i < w->nr_targets; i++) {
 			struct worker_shared *t = w->targets[i]->chan;
 
 			__atomic_store_n(&t->send_ns, now_ns(), __ATOMIC_RELEASE);
@@ -345,7 +536,11 @@ static void (*const loops[NR_WORK_TYPES])(struct worker *w) = {
 	[WORK_SLEEP] = loop_sleep, [WORK_PINGPONG] = loop_pingpong,
 	[WORK_BURSTY] = loop_bursty, [WORK_CACHE] = loop_cache,
 	[WORK_FORK] = loop_fork, [WORK_LOCK] = loop_lock,
-	[WORK_WAKEE] = loop_wakee,
+	[WORK_WAKEE] = loop_wakee, [WORK_PIPE] = loop_pipe,
+	[WORK_FANOUT] = loop_wakee, [WORK_CONTEND] = loop_contend,
+	[WORK_MIXED] = loop_mixed, [WORK_CACHE_YIELD] = loop_cache_yield,
+	[WORK_PAGEFAULT] = loop_pagefault, [WORK_AFFINITY] = loop_affinity,
+	[WORK_POLICY] = loop_policy, [WORK_NICE] = loop_nice,
 };
 
 static int worker_setup(struct worker *w, const char *cgroup)
@@ -362,7 +557,8 @@ static int worker_setup(struct worker *w, const char *cgroup)
 		return -errno;
 	if (w->p.nice && setpriority(PRIO_PROCESS, 0, w->p.nice))
 		return -errno;
-	return w->type == WORK_CACHE && !w->stimulus ? cache_setup(w) : 0;
+	return (w->type == WORK_CACHE || w->type == WORK_CACHE_YIELD) &&
+	       !w->stimulus ? cache_setup(w) : 0;
 }
 
 static void __noreturn worker_main(struct worker *w, const char *cgroup,
@@ -408,6 +604,7 @@ static struct worker *worker_alloc(enum work_type type,
 	cpu_log_init(&w->sh->cpus);
 	gap_log_init(&w->sh->gaps, now_ns(), GAP_LOG_MIN_NS);
 	w->chan = w->sh;
+	w->rfd = w->wfd = -1;
 	return w;
 }
 
@@ -423,7 +620,45 @@ static int init_shared_mutex(pthread_mutex_t *m)
 	return r;
 }
 
-/* Pairs share the leader's channel; the generator points at the wakees. */
+/* Pipe pairs: the leader writes what its partner reads, and back. */
+static int link_pipes(struct worker *a, struct worker *b)
+{
+	int ab[2], ba[2];
+
+	if (pipe2(ab, O_CLOEXEC))
+		return -errno;
+	if (pipe2(ba, O_CLOEXEC)) {
+		close(ab[0]);
+		close(ab[1]);
+		return -errno;
+	}
+	a->wfd = ab[1];
+	b->rfd = ab[0];
+	b->wfd = ba[1];
+	a->rfd = ba[0];
+	return 0;
+}
+
+/* The engine's copies of the pipe ends, once the workers have theirs. */
+static void close_pipes(struct worker **w, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!w[i])
+			continue;
+		if (w[i]->rfd >= 0)
+			close(w[i]->rfd);
+		if (w[i]->wfd >= 0)
+			close(w[i]->wfd);
+		w[i]->rfd = w[i]->wfd = -1;
+	}
+}
+
+/*
+ * Pairs share the leader's channel, CONTEND the first worker's; the
+ * generator points at the wakees (FANOUT's wait on the generator's word).
+ */
 static int link_workers(enum work_type type, int n, struct worker **w)
 {
 	int i, r;
@@ -431,17 +666,27 @@ static int link_workers(enum work_type type, int n, struct worker **w)
 	for (i = 0; work_type_paired(type) && i < n; i += 2) {
 		w[i]->leader = true;
 		w[i + 1]->chan = w[i]->sh;
-		if (type == WORK_LOCK) {
+		r = type == WORK_PIPE ? link_pipes(w[i], w[i + 1]) : 0;
+		if (!r && type == WORK_LOCK)
 			r = init_shared_mutex(&w[i]->sh->lock);
-			if (r)
-				return r;
-		}
+		if (r)
+			return r;
 	}
-	if (type == WORK_WAKEE) {
+	if (type == WORK_CONTEND) {
+		w[0]->leader = true;
+		for (i = 1; i < n; i++)
+			w[i]->chan = w[0]->sh;
+		r = init_shared_mutex(&w[0]->sh->lock);
+		if (r)
+			return r;
+	}
+	if (work_type_generated(type)) {
 		w[n]->stimulus = true;
 		w[n]->leader = true;
 		w[n]->targets = w;
 		w[n]->nr_targets = n;
+		for (i = 0; type == WORK_FANOUT && i < n; i++)
+			w[i]->chan = w[n]->sh;
 	}
 	return 0;
 }
@@ -493,11 +738,13 @@ int workers_spawn(enum work_type type, const struct work_params *p, int n,
 			worker_main(out[i], out[i]->stimulus ? NULL : cgroup, self);
 		}
 	}
+	close_pipes(out, total);
 	for (i = 0; !r && i < total; i++)
 		r = wait_ready(out[i]);
 	if (!r)
 		return 0;
 fail:
+	close_pipes(out, total);
 	for (i = 0; i < total; i++)
 		if (out[i])
 			worker_kill(out[i]);
@@ -559,7 +806,7 @@ void worker_end(struct worker *w)
 void worker_kill(struct worker *w)
 {
 	worker_end(w);
-	if (w->type == WORK_LOCK && w->leader)
+	if (work_type_mutex(w->type) && w->leader)
 		pthread_mutex_destroy(&w->sh->lock);
 	munmap(w->sh, sizeof(*w->sh));
 	free(w);

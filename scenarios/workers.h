@@ -31,6 +31,15 @@ enum work_type {
 	WORK_FORK,		/* fork/exit churn */
 	WORK_LOCK,		/* pairs: holder and waiter of a shared mutex */
 	WORK_WAKEE,		/* woken by a timer-driven stimulus generator */
+	WORK_PIPE,		/* pairs bouncing a byte over pipes; wake latency */
+	WORK_FANOUT,		/* all woken at once by one futex broadcast */
+	WORK_CONTEND,		/* the whole group on one shared mutex */
+	WORK_MIXED,		/* spin, yield and short sleeps in turn */
+	WORK_CACHE_YIELD,	/* a chunk of WORK_CACHE's walk, sched_yield() */
+	WORK_PAGEFAULT,		/* map, fault in and unmap anonymous pages */
+	WORK_AFFINITY,		/* re-pins itself to the next allowed CPU */
+	WORK_POLICY,		/* cycles SCHED_OTHER, SCHED_BATCH, SCHED_IDLE */
+	WORK_NICE,		/* sweeps its nice value up from its start */
 	NR_WORK_TYPES,
 };
 
@@ -79,6 +88,7 @@ struct worker {
 	struct worker **targets;	/* stimulus: the wakees it wakes */
 	int nr_targets;
 	bool stopped, dead;
+	int rfd, wfd;		/* WORK_PIPE: its ends of the pair's pipes */
 	/* In the worker: WORK_CACHE's buffer, touched before it is ready. */
 	uint8_t *cache;
 	uint64_t cache_size;
@@ -87,7 +97,7 @@ struct worker {
 const char *work_type_name(enum work_type t);
 /* Parses a work type name as work_type_name() spells it; -EINVAL if none. */
 int work_type_parse(const char *s, enum work_type *t);
-/* Pairs need an even count; WAKEE adds one generator process. */
+/* Pairs need an even count; WAKEE and FANOUT add one generator process. */
 bool work_type_paired(enum work_type t);
 
 /*

@@ -103,6 +103,53 @@ TEST(yield_bursty_cache_fork)
 	run_and_check(_metadata, WORK_FORK, &p, 1);
 }
 
+TEST(mixed_cacheyield_pagefault_affinity_policy_nice)
+{
+	struct work_params p = { .cache_bytes = 1 << 20 };
+	enum work_type t[] = { WORK_MIXED, WORK_CACHE_YIELD, WORK_PAGEFAULT,
+			       WORK_AFFINITY, WORK_POLICY, WORK_NICE };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++)
+		run_and_check(_metadata, t[i], &p, 2);
+}
+
+/* The affinity churner visits more than one CPU when it may. */
+TEST(affinity_moves)
+{
+	struct work_params p = {};
+	struct worker *w[MAXW];
+	uint64_t i, n;
+	int first;
+	bool moved = false;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "one CPU: nowhere to move");
+	ASSERT_EQ(1, run_workers(WORK_AFFINITY, &p, 1, w));
+	n = MIN(w[0]->sh->cpus.nr, (uint64_t)CPU_LOG_LEN);
+	ASSERT_GT(n, 0);
+	first = w[0]->sh->cpus.s[0].cpu;
+	for (i = 1; i < n; i++)
+		moved |= (int)w[0]->sh->cpus.s[i].cpu != first;
+	EXPECT_TRUE(moved) TH_LOG("%llu samples, all on CPU %d",
+				  (unsigned long long)n, first);
+	kill_all(w, 1);
+}
+
+TEST(contend_all_on_one_mutex)
+{
+	struct work_params p = {};
+	struct worker *w[MAXW];
+	int i, n = run_workers(WORK_CONTEND, &p, 3, w);
+
+	ASSERT_EQ(3, n);
+	for (i = 0; i < n; i++) {
+		check_progress(_metadata, w[i], now_ns());
+		EXPECT_EQ(w[0]->sh, w[i]->chan);
+	}
+	kill_all(w, n);
+}
+
 /* Waking types: a latency per wake-up, each plausible. */
 static void check_latency(struct __test_metadata *_metadata,
 			  const struct worker *w)
@@ -132,6 +179,42 @@ TEST(pingpong_latency)
 	}
 	/* Partners alternate: their counts differ by at most one. */
 	EXPECT_LE(w[0]->sh->iters - w[1]->sh->iters + 1, 2);
+	kill_all(w, n);
+}
+
+TEST(pipe_pairs_latency)
+{
+	struct work_params p = {};
+	struct worker *w[MAXW];
+	uint64_t end;
+	int i, n = run_workers(WORK_PIPE, &p, 2, w);
+
+	end = now_ns();
+	ASSERT_EQ(2, n);
+	for (i = 0; i < n; i++) {
+		check_progress(_metadata, w[i], end);
+		check_latency(_metadata, w[i]);
+		/* The engine kept no pipe end. */
+		EXPECT_EQ(-1, w[i]->rfd);
+	}
+	EXPECT_LE(w[0]->sh->iters - w[1]->sh->iters + 1, 2);
+	kill_all(w, n);
+}
+
+TEST(fanout_one_broadcast_wakes_all)
+{
+	struct work_params p = { .period_us = 2000 };
+	struct worker *w[MAXW];
+	int i, n = run_workers(WORK_FANOUT, &p, 3, w);
+
+	ASSERT_EQ(4, n);
+	ASSERT_TRUE(w[3]->stimulus);
+	for (i = 0; i < 3; i++) {
+		check_progress(_metadata, w[i], now_ns());
+		check_latency(_metadata, w[i]);
+		EXPECT_EQ(w[3]->sh, w[i]->chan);
+		EXPECT_LE(w[i]->sh->iters, w[3]->sh->iters + 1);
+	}
 	kill_all(w, n);
 }
 
@@ -220,6 +303,8 @@ TEST(type_names)
 	}
 	EXPECT_EQ(-EINVAL, work_type_parse("nope", &t));
 	EXPECT_TRUE(work_type_paired(WORK_PINGPONG));
+	EXPECT_TRUE(work_type_paired(WORK_PIPE));
+	EXPECT_EQ(4, workers_count(WORK_FANOUT, 3));
 	EXPECT_FALSE(work_type_paired(WORK_SPIN));
 	EXPECT_EQ(4, workers_count(WORK_WAKEE, 3));
 }
