@@ -699,6 +699,59 @@ static void iasl_all(struct __test_metadata *_metadata, struct built *b)
 	EXPECT_EQ(0, system(cmd));
 }
 
+/* The virtio-mmio devices distribution kernels find through ACPI. */
+TEST(dsdt_virtio_mmio_devices)
+{
+	static const struct acpi_virtio_mmio v[2] = {
+		{ 0xd0000000, 0x200, 5 }, { 0xd0001000, 0x200, 10 },
+	};
+	char dir[] = "/tmp/ktstr-acpi-XXXXXX", path[300], *dsl;
+	struct built *b = calloc(1, sizeof(*b));
+	struct acpi_header *d;
+	struct acpi_config cfg;
+	struct topology t;
+	char err[256] = "";
+
+	ASSERT_EQ(0, topology_parse("1n1l2c1t", GiB, &t, err, sizeof(err)));
+	b->t = t;
+	layout_memory(b);
+	cfg = apic_config(&b->t, b->ids);
+	cfg.mem = b->mem;
+	cfg.nr_mem = b->nr_mem;
+	cfg.pm1a_evt_port = PM1A_EVT;
+	cfg.pm1a_cnt_port = PM1A_CNT;
+	cfg.virtio = v;
+	cfg.nr_virtio = 2;
+	b->len = acpi_build(&cfg, b->buf, BASE, sizeof(b->buf), &b->rsdp);
+	ASSERT_GT(b->len, 0);
+	d = at(b, ((struct acpi_fadt *)find(_metadata, b, "FACP"))->x_dsdt);
+	ASSERT_NE(NULL, d);
+	EXPECT_EQ(0, acpi_checksum(d, d->length));
+	/* \_S5 still first, the devices follow in Scope (\_SB). */
+	EXPECT_EQ(0, memcmp(d + 1, "\x08_S5_", 5));
+	cfg.virtio = NULL;
+	EXPECT_EQ(-EINVAL, acpi_build(&cfg, b->buf, BASE, sizeof(b->buf),
+				      &b->rsdp));
+	if (system("command -v iasl > /dev/null 2>&1"))
+		SKIP(free(b); return, "iasl not installed (acpica-tools)");
+	ASSERT_NE(NULL, mkdtemp(dir));
+	iasl_check(_metadata, dir, d, d->length, "DSDT");
+	snprintf(path, sizeof(path), "%s/DSDT.dsl", dir);
+	dsl = slurp(path);
+	ASSERT_NE(NULL, dsl);
+	EXPECT_NE(NULL, strstr(dsl, "Device (VR00)")) TH_LOG("%s", dsl);
+	EXPECT_NE(NULL, strstr(dsl, "Device (VR01)")) TH_LOG("%s", dsl);
+	EXPECT_NE(NULL, strstr(dsl, "\"LNRO0005\"")) TH_LOG("%s", dsl);
+	EXPECT_NE(NULL, strstr(dsl, "0xD0001000,         // Address Base"))
+		TH_LOG("%s", dsl);
+	EXPECT_NE(NULL, strstr(dsl, "IRQNoFlags ()\n                    {10}"))
+		TH_LOG("%s", dsl);
+	free(dsl);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	EXPECT_EQ(0, system(path));
+	free(b);
+}
+
 TEST(iasl_disassembles)
 {
 	static const char *const specs[] = {
