@@ -106,6 +106,12 @@ int vm_arch_check_kernel(const uint8_t *head, size_t head_len, uint64_t size,
 	return bzimage_parse(head, size, &bz, err, errlen);
 }
 
+int vm_arch_kernel_version(const uint8_t *head, size_t head_len, char *ver,
+			   size_t len)
+{
+	return bzimage_version(head, head_len, ver, len);
+}
+
 void vm_arch_serials(struct vm *vm, struct serial *com1, struct serial *com2,
 		     void (*out)(void *, const uint8_t *, size_t),
 		     void *com1_opaque, void *com2_opaque)
