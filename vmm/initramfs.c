@@ -175,7 +175,8 @@ int initramfs_build(const struct initramfs_spec *spec, struct buf *out)
 	int i, err;
 
 	if (!spec->init || (spec->nr_extra && !spec->extra) ||
-	    spec->nr_extra < 0) {
+	    spec->nr_extra < 0 || spec->nr_blobs < 0 ||
+	    (spec->nr_blobs && !spec->blobs)) {
 		pr_err("initramfs: no init binary or bad extra file list");
 		return -EINVAL;
 	}
@@ -192,6 +193,13 @@ int initramfs_build(const struct initramfs_spec *spec, struct buf *out)
 		err = add_host_file(&c, spec->extra[i].host_path,
 				    spec->extra[i].guest_path,
 				    spec->extra[i].mode, "file");
+	}
+	for (i = 0; i < spec->nr_blobs && !err; i++) {
+		err = cpio_add_file(&c, spec->blobs[i].guest_path, 0644,
+				    spec->blobs[i].data, spec->blobs[i].len);
+		if (err)
+			pr_err("initramfs: %s: %s", spec->blobs[i].guest_path,
+			       strerror(-err));
 	}
 	if (!err)
 		err = add_deps(&c, spec);

@@ -18,11 +18,20 @@ struct initramfs_file {
 	unsigned int mode;		/* permission bits; 0: the host file's */
 };
 
+/* A file made on the host (a decompressed kernel module). */
+struct initramfs_blob {
+	const char *guest_path;
+	const void *data;
+	size_t len;
+};
+
 struct initramfs_spec {
 	const char *init;		/* host path of the binary that becomes /init */
 	const struct initramfs_file *extra;
 	int nr_extra;
 	bool resolve_extra_deps;	/* also pack the DT_NEEDED closure of extra ELF files */
+	const struct initramfs_blob *blobs;	/* mode 0644 */
+	int nr_blobs;
 };
 
 /* Keep this many archives in ktstr_cache_dir()/initramfs, newest first. */
