@@ -23,6 +23,7 @@
 #include "harness/channel.h"
 #include "util/hostsig.h"
 #include "vmm/initramfs.h"
+#include "vmm/kmod.h"
 #include "vmm/vmm.h"
 
 #define BUSYBOX "/bin/busybox"
@@ -68,16 +69,23 @@ static char *encode_args(const char *sched, const char *spec, int argc,
 	return (char *)b.data;
 }
 
-/* ktstr as /init, busybox if installed, @ext (if not NULL) as /scheduler. */
-static char *shell_initramfs(const char *ext)
+/*
+ * ktstr as /init, busybox if installed, @ext (if not NULL) as /scheduler,
+ * the kernel modules of @plan.
+ */
+static char *shell_initramfs(const char *ext, const char *kernel,
+			     const struct kmod_plan *plan)
 {
 	struct initramfs_file extra[2] = {
 		{ BUSYBOX, BUSYBOX, 0755 }, { ext, GUEST_SCHEDULER, 0755 },
 	};
 	struct initramfs_spec spec = { .resolve_extra_deps = true,
 				       .extra = extra };
-	char exe[PATH_MAX], *path;
+	struct initramfs_blob *blobs = xzalloc((plan->nr + 1) * sizeof(*blobs));
+	struct buf *data = xzalloc((plan->nr + 1) * sizeof(*data));
+	char exe[PATH_MAX], err[512], *path;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	int i;
 
 	if (n <= 0)
 		die("cannot find my own path");
@@ -91,8 +99,23 @@ static char *shell_initramfs(const char *ext)
 		extra[spec.nr_extra] = extra[1];
 		spec.nr_extra++;
 	}
+	for (i = 0; i < plan->nr; i++) {
+		if (kmod_pack_file(plan, i, &data[i],
+				   (char **)&blobs[i].guest_path, err, sizeof(err)))
+			die("shell: %s: %s", kernel, err);
+		blobs[i].data = data[i].data;
+		blobs[i].len = data[i].len;
+	}
+	spec.blobs = blobs;
+	spec.nr_blobs = plan->nr;
 	if (initramfs_get(&spec, &path))
 		die("cannot build the initramfs");
+	for (i = 0; i < plan->nr; i++) {
+		free((char *)blobs[i].guest_path);
+		buf_free(&data[i]);
+	}
+	free(blobs);
+	free(data);
 	return path;
 }
 
@@ -207,9 +230,10 @@ int cmd_shell(int argc, char **argv)
 	};
 	struct vmm_config cfg = { .console_fd = -1, .com2_fd = -1,
 				  .hvc_fd = STDOUT_FILENO, .stdin_fd = -1 };
+	struct kmod_plan plan;
 	const char *kernel = NULL, *spec = "1n1l1c1t", *sched = NULL, *ext = NULL;
 	uint64_t mem_mb = 256, timeout_s = 0;
-	char err[256];
+	char err[512];
 	int c, code;
 
 	hostsig_install();
@@ -260,8 +284,13 @@ int cmd_shell(int argc, char **argv)
 	} else if (sched && !scx_builtin_ops(sched)) {
 		die("shell: --scheduler '%s': not fifo, llc, fail or a path to a binary", sched);
 	}
+	/* A distribution kernel: its virtio drivers from /lib/modules. */
+	if (kmod_plan_kernel(kernel, &plan, err, sizeof(err)))
+		die("shell: %s: %s", kernel, err);
+	cfg.virtio_in_firmware = plan.virtio_in_firmware;
 	cfg.kernel = kernel;
-	cfg.initrd = shell_initramfs(ext);
+	cfg.initrd = shell_initramfs(ext, kernel, &plan);
+	kmod_plan_free(&plan);
 	cfg.init_args = encode_args(sched, spec, argc - optind, argv + optind);
 	cfg.timeout_ms = timeout_s * 1000;
 	if (optind == argc)
