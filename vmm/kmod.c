@@ -226,6 +226,18 @@ static int kernel_version(const char *kernel, char *ver, size_t len)
 int kmod_plan_kernel(const char *kernel, struct kmod_plan *plan, char *err,
 		     size_t errlen)
 {
+	char ver[sizeof(plan->version)];
+
+	memset(plan, 0, sizeof(*plan));
+	if (kernel_version(kernel, ver, sizeof(ver)))
+		return 0;	/* no version to look for: as before */
+	return kmod_plan_release(ver, MODULES_ROOT, BOOT_DIR, plan, err, errlen);
+}
+
+int kmod_plan_release(const char *version, const char *modules_root,
+		      const char *boot_dir, struct kmod_plan *plan, char *err,
+		      size_t errlen)
+{
 	struct buf depf = {}, builtin = {}, config = {};
 	bool have_dep, have_builtin, have_config;
 	struct kmod_dep dep = {};
@@ -234,16 +246,15 @@ int kmod_plan_kernel(const char *kernel, struct kmod_plan *plan, char *err,
 	int r = 0;
 
 	memset(plan, 0, sizeof(*plan));
-	if (kernel_version(kernel, plan->version, sizeof(plan->version)))
-		return 0;	/* no version to look for: as before */
-	dir = xasprintf(MODULES_ROOT "/%s", plan->version);
+	snprintf(plan->version, sizeof(plan->version), "%s", version);
+	dir = xasprintf("%s/%s", modules_root, plan->version);
 	path = xasprintf("%s/modules.dep", dir);
 	have_dep = !read_file(path, &depf);
 	free(path);
 	path = xasprintf("%s/modules.builtin", dir);
 	have_builtin = !read_file(path, &builtin);
 	free(path);
-	path = xasprintf(BOOT_DIR "/config-%s", plan->version);
+	path = xasprintf("%s/config-%s", boot_dir, plan->version);
 	have_config = !read_file(path, &config);
 	free(path);
 	/* Neither installed modules nor a config: ktstr's own kernel. */

@@ -72,6 +72,10 @@ int kmod_add(struct kmod_plan *plan, const struct kmod_dep *dep,
  */
 int kmod_plan_kernel(const char *kernel, struct kmod_plan *plan, char *err,
 		     size_t errlen);
+/* The same for release @version, with modules_root/VERSION and boot_dir/config-VERSION. */
+int kmod_plan_release(const char *version, const char *modules_root,
+		      const char *boot_dir, struct kmod_plan *plan, char *err,
+		      size_t errlen);
 void kmod_plan_free(struct kmod_plan *plan);
 
 /*
