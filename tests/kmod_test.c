@@ -286,7 +286,15 @@ TEST(plan_release)
 	expect_order(_metadata, &p, virtio, 4);
 	EXPECT_TRUE(p.virtio_in_firmware);
 	EXPECT_FALSE(p.can_decompress);
+	EXPECT_NE(NULL, strstr(p.no_sched_ext, "CONFIG_SCHED_CLASS_EXT is not set in "));
 	kmod_plan_free(&p);
+	/* .ko.xz the kernel cannot inflate: refused before any packing. */
+	put(_metadata, dir, "modules.dep",
+	    "kernel/drivers/virtio/virtio_mmio.ko.xz:\nkernel/drivers/char/virtio_console.ko:\n");
+	EXPECT_EQ(-EOPNOTSUPP, kmod_plan_release("6.1.0-t", mods, boot, &p,
+						 err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "virtio_mmio.ko.xz is compressed and the kernel has no CONFIG_MODULE_DECOMPRESS")) TH_LOG("%s", err);
+	EXPECT_EQ(0, p.nr);
 	/* A module missing: one line naming it and where it was looked for. */
 	put(_metadata, dir, "modules.dep",
 	    "kernel/drivers/virtio/virtio_mmio.ko:\n");
@@ -301,12 +309,13 @@ TEST(plan_release)
 	    "kernel/drivers/virtio/virtio_mmio.ko\nkernel/drivers/char/virtio_console.ko\n");
 	put(_metadata, boot, "config-6.1.0-t",
 	    "CONFIG_VIRTIO_MMIO=y\nCONFIG_VIRTIO_MMIO_CMDLINE_DEVICES=y\n"
-	    "CONFIG_VIRTIO_CONSOLE=y\nCONFIG_MODULE_DECOMPRESS=y\n");
+	    "CONFIG_VIRTIO_CONSOLE=y\nCONFIG_MODULE_DECOMPRESS=y\nCONFIG_SCHED_CLASS_EXT=y\n");
 	ASSERT_EQ(0, kmod_plan_release("6.1.0-t", mods, boot, &p, err,
 				       sizeof(err))) TH_LOG("%s", err);
 	EXPECT_EQ(0, p.nr);
 	EXPECT_FALSE(p.virtio_in_firmware);
 	EXPECT_TRUE(p.can_decompress);
+	EXPECT_STREQ("", p.no_sched_ext);
 	/* Only a config, without a virtio console at all. */
 	put(_metadata, boot, "config-6.1.0-u",
 	    "CONFIG_VIRTIO_MMIO=y\nCONFIG_VIRTIO_MMIO_CMDLINE_DEVICES=y\n"

@@ -281,6 +281,22 @@ int kmod_plan_release(const char *version, const char *modules_root,
 		else if (!strcmp(name, "virtio_mmio"))
 			plan->virtio_in_firmware = true;
 	}
+	for (i = 0; i < (size_t)plan->nr && !r; i++) {
+		const char *base = strrchr(plan->v[i].path, '/') ? : plan->v[i].path;
+		const char *ko = strstr(base, ".ko");
+
+		if (!plan->can_decompress && ko && strcmp(ko, ".ko") &&
+		    strcmp(ko, ".ko.gz")) {
+			snprintf(err, errlen, "%s is compressed and the kernel has no CONFIG_MODULE_DECOMPRESS (ktstr inflates only .ko.gz)",
+				 plan->v[i].path);
+			r = -EOPNOTSUPP;
+		}
+	}
+	if (have_config &&
+	    config_value(&config, "CONFIG_SCHED_CLASS_EXT") != 'y')
+		snprintf(plan->no_sched_ext, sizeof(plan->no_sched_ext),
+			 "no sched_ext (CONFIG_SCHED_CLASS_EXT is not set in %s/config-%s)",
+			 boot_dir, plan->version);
 	/* A built-in virtio_mmio takes the command line only with this. */
 	if (have_config &&
 	    config_value(&config, "CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES") != 'y')

@@ -42,6 +42,8 @@ struct kmod_plan {
 	/* virtio_mmio is a module or cannot take virtio_mmio.device=. */
 	bool virtio_in_firmware;
 	bool can_decompress;	/* CONFIG_MODULE_DECOMPRESS=y */
+	/* Why the kernel cannot run sched_ext schedulers, "" if it can or unknown. */
+	char no_sched_ext[256];
 };
 
 /* A module's name from its path: basename, no .ko*, '-' as '_'. */
