@@ -73,19 +73,15 @@ static char *encode_args(const char *sched, const char *spec, int argc,
  * ktstr as /init, busybox if installed, @ext (if not NULL) as /scheduler,
  * the kernel modules of @plan.
  */
-static char *shell_initramfs(const char *ext, const char *kernel,
-			     const struct kmod_plan *plan)
+static char *shell_initramfs(const char *ext, const struct kmod_plan *plan)
 {
 	struct initramfs_file extra[2] = {
 		{ BUSYBOX, BUSYBOX, 0755 }, { ext, GUEST_SCHEDULER, 0755 },
 	};
 	struct initramfs_spec spec = { .resolve_extra_deps = true,
 				       .extra = extra };
-	struct initramfs_blob *blobs = xzalloc((plan->nr + 1) * sizeof(*blobs));
-	struct buf *data = xzalloc((plan->nr + 1) * sizeof(*data));
-	char exe[PATH_MAX], err[512], *path;
+	char exe[PATH_MAX], *path;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	int i;
 
 	if (n <= 0)
 		die("cannot find my own path");
@@ -99,23 +95,9 @@ static char *shell_initramfs(const char *ext, const char *kernel,
 		extra[spec.nr_extra] = extra[1];
 		spec.nr_extra++;
 	}
-	for (i = 0; i < plan->nr; i++) {
-		if (kmod_pack_file(plan, i, &data[i],
-				   (char **)&blobs[i].guest_path, err, sizeof(err)))
-			die("shell: %s: %s", kernel, err);
-		blobs[i].data = data[i].data;
-		blobs[i].len = data[i].len;
-	}
-	spec.blobs = blobs;
-	spec.nr_blobs = plan->nr;
+	spec.modules = plan;
 	if (initramfs_get(&spec, &path))
 		die("cannot build the initramfs");
-	for (i = 0; i < plan->nr; i++) {
-		free((char *)blobs[i].guest_path);
-		buf_free(&data[i]);
-	}
-	free(blobs);
-	free(data);
 	return path;
 }
 
@@ -287,9 +269,11 @@ int cmd_shell(int argc, char **argv)
 	/* A distribution kernel: its virtio drivers from /lib/modules. */
 	if (kmod_plan_kernel(kernel, &plan, err, sizeof(err)))
 		die("shell: %s: %s", kernel, err);
+	if (sched && plan.no_sched_ext[0])
+		die("shell: %s: --scheduler: %s", kernel, plan.no_sched_ext);
 	cfg.virtio_in_firmware = plan.virtio_in_firmware;
 	cfg.kernel = kernel;
-	cfg.initrd = shell_initramfs(ext, kernel, &plan);
+	cfg.initrd = shell_initramfs(ext, &plan);
 	kmod_plan_free(&plan);
 	cfg.init_args = encode_args(sched, spec, argc - optind, argv + optind);
 	cfg.timeout_ms = timeout_s * 1000;

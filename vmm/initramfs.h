@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "util/util.h"
+#include "vmm/kmod.h"
 
 /*
  * The guest's whole userspace: ktstr itself as /init, the shared libraries
@@ -18,20 +19,13 @@ struct initramfs_file {
 	unsigned int mode;		/* permission bits; 0: the host file's */
 };
 
-/* A file made on the host (a decompressed kernel module). */
-struct initramfs_blob {
-	const char *guest_path;
-	const void *data;
-	size_t len;
-};
-
 struct initramfs_spec {
 	const char *init;		/* host path of the binary that becomes /init */
 	const struct initramfs_file *extra;
 	int nr_extra;
 	bool resolve_extra_deps;	/* also pack the DT_NEEDED closure of extra ELF files */
-	const struct initramfs_blob *blobs;	/* mode 0644 */
-	int nr_blobs;
+	/* A distribution kernel's modules for PID 1 (vmm/kmod.h), or NULL. */
+	const struct kmod_plan *modules;
 };
 
 /* Keep this many archives in ktstr_cache_dir()/initramfs, newest first. */
