@@ -148,7 +148,7 @@ int shell_status(const struct vmm_outcome *out, int code, int host_sig,
 	}
 	/* An exit status on COM2 and the output gone: never a silent 0. */
 	if (out->has_virtio_console && !out->console_driven) {
-		snprintf(err, len, "the guest kernel never drove ktstr's virtio console (CONFIG_VIRTIO_MMIO%s and CONFIG_VIRTIO_CONSOLE must be built in, not modules): the command's output is lost (exit status %d)",
+		snprintf(err, len, "the guest kernel never drove ktstr's virtio console (CONFIG_VIRTIO_MMIO%s and CONFIG_VIRTIO_CONSOLE must be built in, or modules in /lib/modules/RELEASE): the command's output is lost (exit status %d)",
 			 vm_arch_virtio_on_cmdline() ? ", CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES" : "",
 			 code);
 		return 125;
