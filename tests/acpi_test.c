@@ -78,6 +78,20 @@ static struct acpi_config apic_config(const struct topology *t, uint32_t *ids)
 				     .ioapic_id = apic_ioapic_id(t) };
 }
 
+/* The whole machine's config for b->t: memory, APIC IDs, PM1a ports. */
+static struct acpi_config machine_config(struct built *b)
+{
+	struct acpi_config cfg;
+
+	layout_memory(b);
+	cfg = apic_config(&b->t, b->ids);
+	cfg.mem = b->mem;
+	cfg.nr_mem = b->nr_mem;
+	cfg.pm1a_evt_port = PM1A_EVT;
+	cfg.pm1a_cnt_port = PM1A_CNT;
+	return cfg;
+}
+
 static struct built *build(struct __test_metadata *_metadata,
 			   const struct topology *t)
 {
@@ -85,12 +99,7 @@ static struct built *build(struct __test_metadata *_metadata,
 	struct acpi_config cfg;
 
 	b->t = *t;
-	layout_memory(b);
-	cfg = apic_config(&b->t, b->ids);
-	cfg.mem = b->mem;
-	cfg.nr_mem = b->nr_mem;
-	cfg.pm1a_evt_port = PM1A_EVT;
-	cfg.pm1a_cnt_port = PM1A_CNT;
+	cfg = machine_config(b);
 	b->len = acpi_build(&cfg, b->buf, BASE, sizeof(b->buf), &b->rsdp);
 	EXPECT_GT(b->len, 0);
 	return b;
@@ -714,12 +723,7 @@ TEST(dsdt_virtio_mmio_devices)
 
 	ASSERT_EQ(0, topology_parse("1n1l2c1t", GiB, &t, err, sizeof(err)));
 	b->t = t;
-	layout_memory(b);
-	cfg = apic_config(&b->t, b->ids);
-	cfg.mem = b->mem;
-	cfg.nr_mem = b->nr_mem;
-	cfg.pm1a_evt_port = PM1A_EVT;
-	cfg.pm1a_cnt_port = PM1A_CNT;
+	cfg = machine_config(b);
 	cfg.virtio = v;
 	cfg.nr_virtio = 2;
 	b->len = acpi_build(&cfg, b->buf, BASE, sizeof(b->buf), &b->rsdp);
