@@ -127,6 +127,12 @@ static int acpi_check_config(const struct acpi_config *cfg)
 	for (i = 0; i < cfg->nr_mem; i++)
 		if (cfg->mem[i].node >= cfg->topo->numa_nodes)
 			return -EINVAL;
+	if (cfg->nr_virtio < 0 || cfg->nr_virtio > ACPI_MAX_VIRTIO ||
+	    (cfg->nr_virtio && !cfg->virtio))
+		return -EINVAL;
+	for (i = 0; i < cfg->nr_virtio; i++)
+		if (cfg->virtio[i].irq > 15)
+			return -EINVAL;
 	return 0;
 }
 

@@ -33,6 +33,13 @@ struct acpi_mem_range {
 	uint32_t node;
 };
 
+#define ACPI_MAX_VIRTIO		8
+
+struct acpi_virtio_mmio {
+	uint32_t base, size;	/* below 4 GiB: a Memory32Fixed descriptor */
+	uint8_t irq;		/* an ISA IRQ, edge, active high */
+};
+
 struct acpi_config {
 	const struct topology *topo;
 	/* Per CPU of @topo: its APIC ID (vmm/x86_64/apic.h lays them out). */
@@ -41,6 +48,13 @@ struct acpi_config {
 	const struct acpi_mem_range *mem;
 	int nr_mem;
 	uint16_t pm1a_evt_port, pm1a_cnt_port;	/* PM1a blocks: power-off */
+	/*
+	 * virtio-mmio devices described in the DSDT (_HID "LNRO0005"), for
+	 * kernels whose virtio_mmio cannot take them from the command line
+	 * (a module, or no CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES).
+	 */
+	const struct acpi_virtio_mmio *virtio;
+	int nr_virtio;
 };
 
 /*

@@ -22,6 +22,7 @@
 #include "util/hostsig.h"
 #include "util/json.h"
 #include "vmm/initramfs.h"
+#include "vmm/kmod.h"
 #include "vmm/perf.h"
 #include "vmm/vmm.h"
 
@@ -344,10 +345,16 @@ static void stats_format(const struct stats_relay_outcome *st, struct buf *diag,
 	buf_putc(diag, '\n');
 }
 
+/* The kernel's modules for PID 1 (a distribution kernel), set once per run. */
+static struct kmod_plan run_modules;
+
 static void run_one(const struct ktstr_test *t, const struct run_options *o,
 		    const char *initrd, struct test_run *tr)
 {
-	struct vmm_config cfg = { .kernel = o->kernel, .initrd = initrd };
+	struct vmm_config cfg = {
+		.kernel = o->kernel, .initrd = initrd,
+		.virtio_in_firmware = run_modules.virtio_in_firmware,
+	};
 	struct vmm_outcome out;
 	struct guest_result gr;
 	struct run_outcome ro;
@@ -478,7 +485,8 @@ static void json_result(FILE *f, bool first, const struct ktstr_test *t,
 static char *build_initramfs(const char *scheduler)
 {
 	struct initramfs_spec spec = { .init = "/proc/self/exe",
-				       .resolve_extra_deps = true };
+				       .resolve_extra_deps = true,
+				       .modules = &run_modules };
 	struct initramfs_file sched = { scheduler, GUEST_SCHEDULER, 0755 };
 	char exe[PATH_MAX], *path = NULL;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -513,7 +521,12 @@ static int pick_initramfs(const struct ktstr_test *t, const char *ext,
 	char *p;
 
 	memset(tr, 0, sizeof(*tr));
-	if (ext && access(ext, X_OK)) {
+	if ((t->scheduler || ext) && run_modules.no_sched_ext[0]) {
+		tr->verdict = KTSTR_SKIP;
+		snprintf(tr->msg, sizeof(tr->msg), "kernel %s: %s",
+			 run_modules.version, run_modules.no_sched_ext);
+		fprintf(stderr, "ktstr: SKIP: %s: %s\n", t->name, tr->msg);
+	} else if (ext && access(ext, X_OK)) {
 		tr->verdict = KTSTR_SKIP;
 		snprintf(tr->msg, sizeof(tr->msg),
 			 "scheduler binary %s: %s (the test's .scheduler)", ext,
@@ -576,6 +589,7 @@ int run_tests(const struct run_options *o)
 	const char *packed = NULL;
 	char *initrd = NULL, *json_tmp = NULL;
 	int n = 0, json_slot = -1, sig, code, not_run = 0;
+	char err[512];
 
 	hostsig_install();
 	for (t = ktstr_tests(); t; t = t->next)
@@ -590,6 +604,11 @@ int run_tests(const struct run_options *o)
 	packed = ext_scheduler(t, o);
 	if (packed && access(packed, X_OK))
 		packed = NULL;
+	/* A distribution kernel: its virtio drivers from /lib/modules. */
+	if (kmod_plan_kernel(o->kernel, &run_modules, err, sizeof(err))) {
+		pr_err("run: %s: %s", o->kernel, err);
+		return KSFT_FAIL;
+	}
 	/* Interrupted already: every test is reported as not run. */
 	if (!hostsig_pending()) {
 		initrd = build_initramfs(packed);
@@ -640,6 +659,7 @@ int run_tests(const struct run_options *o)
 		json_close(json, o->json_path, json_tmp, json_slot);
 	}
 	free(initrd);
+	kmod_plan_free(&run_modules);
 	code = tap_finish(&tap);
 	if (sig) {
 		pr_err("interrupted by SIG%s: %d test(s) not run",

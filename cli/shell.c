@@ -23,6 +23,7 @@
 #include "harness/channel.h"
 #include "util/hostsig.h"
 #include "vmm/initramfs.h"
+#include "vmm/kmod.h"
 #include "vmm/vmm.h"
 
 #define BUSYBOX "/bin/busybox"
@@ -68,8 +69,11 @@ static char *encode_args(const char *sched, const char *spec, int argc,
 	return (char *)b.data;
 }
 
-/* ktstr as /init, busybox if installed, @ext (if not NULL) as /scheduler. */
-static char *shell_initramfs(const char *ext)
+/*
+ * ktstr as /init, busybox if installed, @ext (if not NULL) as /scheduler,
+ * the kernel modules of @plan.
+ */
+static char *shell_initramfs(const char *ext, const struct kmod_plan *plan)
 {
 	struct initramfs_file extra[2] = {
 		{ BUSYBOX, BUSYBOX, 0755 }, { ext, GUEST_SCHEDULER, 0755 },
@@ -91,6 +95,7 @@ static char *shell_initramfs(const char *ext)
 		extra[spec.nr_extra] = extra[1];
 		spec.nr_extra++;
 	}
+	spec.modules = plan;
 	if (initramfs_get(&spec, &path))
 		die("cannot build the initramfs");
 	return path;
@@ -143,7 +148,7 @@ int shell_status(const struct vmm_outcome *out, int code, int host_sig,
 	}
 	/* An exit status on COM2 and the output gone: never a silent 0. */
 	if (out->has_virtio_console && !out->console_driven) {
-		snprintf(err, len, "the guest kernel never drove ktstr's virtio console (CONFIG_VIRTIO_MMIO%s and CONFIG_VIRTIO_CONSOLE must be built in, not modules): the command's output is lost (exit status %d)",
+		snprintf(err, len, "the guest kernel never drove ktstr's virtio console (CONFIG_VIRTIO_MMIO%s and CONFIG_VIRTIO_CONSOLE must be built in, or modules in /lib/modules/RELEASE): the command's output is lost (exit status %d)",
 			 vm_arch_virtio_on_cmdline() ? ", CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES" : "",
 			 code);
 		return 125;
@@ -207,9 +212,10 @@ int cmd_shell(int argc, char **argv)
 	};
 	struct vmm_config cfg = { .console_fd = -1, .com2_fd = -1,
 				  .hvc_fd = STDOUT_FILENO, .stdin_fd = -1 };
+	struct kmod_plan plan;
 	const char *kernel = NULL, *spec = "1n1l1c1t", *sched = NULL, *ext = NULL;
 	uint64_t mem_mb = 256, timeout_s = 0;
-	char err[256];
+	char err[512];
 	int c, code;
 
 	hostsig_install();
@@ -260,8 +266,15 @@ int cmd_shell(int argc, char **argv)
 	} else if (sched && !scx_builtin_ops(sched)) {
 		die("shell: --scheduler '%s': not fifo, llc, fail or a path to a binary", sched);
 	}
+	/* A distribution kernel: its virtio drivers from /lib/modules. */
+	if (kmod_plan_kernel(kernel, &plan, err, sizeof(err)))
+		die("shell: %s: %s", kernel, err);
+	if (sched && plan.no_sched_ext[0])
+		die("shell: %s: --scheduler: %s", kernel, plan.no_sched_ext);
+	cfg.virtio_in_firmware = plan.virtio_in_firmware;
 	cfg.kernel = kernel;
-	cfg.initrd = shell_initramfs(ext);
+	cfg.initrd = shell_initramfs(ext, &plan);
+	kmod_plan_free(&plan);
 	cfg.init_args = encode_args(sched, spec, argc - optind, argv + optind);
 	cfg.timeout_ms = timeout_s * 1000;
 	if (optind == argc)

@@ -223,6 +223,8 @@ void guest_main(int argc, char **argv)
 	result_fd = open_result_channel();
 	/* The host times PID 1 by this line's first byte. */
 	write_all(result_fd, "ktstr-init: pid 1 up\n", 21);
+	/* A distribution kernel's virtio drivers, before any port is opened. */
+	guest_load_modules();
 	data_fd = channel_open();
 	install_crash_hooks();
 	guest_stats_relay_start();

@@ -22,4 +22,15 @@ __noreturn void guest_shell(int argc, char **argv, int data_fd,
  */
 pid_t guest_stats_relay_start(void);
 
+/*
+ * Loads the modules the host packed in KMOD_GUEST_DIR, in name order,
+ * each with its NAME.PARAM=VALUE words from @cmdline (/proc/cmdline):
+ * how many, or -EIO after a line on stderr for each that failed.
+ */
+int guest_load_modules(void);
+
+/* The words "NAME.K=V" of @cmdline before "--", as "K=V ..." in @out. */
+void guest_module_params(const char *cmdline, const char *name,
+			 struct buf *out);
+
 #endif

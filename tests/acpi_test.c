@@ -78,6 +78,20 @@ static struct acpi_config apic_config(const struct topology *t, uint32_t *ids)
 				     .ioapic_id = apic_ioapic_id(t) };
 }
 
+/* The whole machine's config for b->t: memory, APIC IDs, PM1a ports. */
+static struct acpi_config machine_config(struct built *b)
+{
+	struct acpi_config cfg;
+
+	layout_memory(b);
+	cfg = apic_config(&b->t, b->ids);
+	cfg.mem = b->mem;
+	cfg.nr_mem = b->nr_mem;
+	cfg.pm1a_evt_port = PM1A_EVT;
+	cfg.pm1a_cnt_port = PM1A_CNT;
+	return cfg;
+}
+
 static struct built *build(struct __test_metadata *_metadata,
 			   const struct topology *t)
 {
@@ -85,12 +99,7 @@ static struct built *build(struct __test_metadata *_metadata,
 	struct acpi_config cfg;
 
 	b->t = *t;
-	layout_memory(b);
-	cfg = apic_config(&b->t, b->ids);
-	cfg.mem = b->mem;
-	cfg.nr_mem = b->nr_mem;
-	cfg.pm1a_evt_port = PM1A_EVT;
-	cfg.pm1a_cnt_port = PM1A_CNT;
+	cfg = machine_config(b);
 	b->len = acpi_build(&cfg, b->buf, BASE, sizeof(b->buf), &b->rsdp);
 	EXPECT_GT(b->len, 0);
 	return b;
@@ -697,6 +706,54 @@ static void iasl_all(struct __test_metadata *_metadata, struct built *b)
 	iasl_check(_metadata, dir, h, h->length, "DSDT");
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	EXPECT_EQ(0, system(cmd));
+}
+
+/* The virtio-mmio devices distribution kernels find through ACPI. */
+TEST(dsdt_virtio_mmio_devices)
+{
+	static const struct acpi_virtio_mmio v[2] = {
+		{ 0xd0000000, 0x200, 5 }, { 0xd0001000, 0x200, 10 },
+	};
+	char dir[] = "/tmp/ktstr-acpi-XXXXXX", path[300], *dsl;
+	struct built *b = calloc(1, sizeof(*b));
+	struct acpi_header *d;
+	struct acpi_config cfg;
+	struct topology t;
+	char err[256] = "";
+
+	ASSERT_EQ(0, topology_parse("1n1l2c1t", GiB, &t, err, sizeof(err)));
+	b->t = t;
+	cfg = machine_config(b);
+	cfg.virtio = v;
+	cfg.nr_virtio = 2;
+	b->len = acpi_build(&cfg, b->buf, BASE, sizeof(b->buf), &b->rsdp);
+	ASSERT_GT(b->len, 0);
+	d = at(b, ((struct acpi_fadt *)find(_metadata, b, "FACP"))->x_dsdt);
+	ASSERT_NE(NULL, d);
+	EXPECT_EQ(0, acpi_checksum(d, d->length));
+	/* \_S5 still first, the devices follow in Scope (\_SB). */
+	EXPECT_EQ(0, memcmp(d + 1, "\x08_S5_", 5));
+	cfg.virtio = NULL;
+	EXPECT_EQ(-EINVAL, acpi_build(&cfg, b->buf, BASE, sizeof(b->buf),
+				      &b->rsdp));
+	if (system("command -v iasl > /dev/null 2>&1"))
+		SKIP(free(b); return, "iasl not installed (acpica-tools)");
+	ASSERT_NE(NULL, mkdtemp(dir));
+	iasl_check(_metadata, dir, d, d->length, "DSDT");
+	snprintf(path, sizeof(path), "%s/DSDT.dsl", dir);
+	dsl = slurp(path);
+	ASSERT_NE(NULL, dsl);
+	EXPECT_NE(NULL, strstr(dsl, "Device (VR00)")) TH_LOG("%s", dsl);
+	EXPECT_NE(NULL, strstr(dsl, "Device (VR01)")) TH_LOG("%s", dsl);
+	EXPECT_NE(NULL, strstr(dsl, "\"LNRO0005\"")) TH_LOG("%s", dsl);
+	EXPECT_NE(NULL, strstr(dsl, "0xD0001000,         // Address Base"))
+		TH_LOG("%s", dsl);
+	EXPECT_NE(NULL, strstr(dsl, "IRQNoFlags ()\n                    {10}"))
+		TH_LOG("%s", dsl);
+	free(dsl);
+	snprintf(path, sizeof(path), "rm -rf %s", dir);
+	EXPECT_EQ(0, system(path));
+	free(b);
 }
 
 TEST(iasl_disassembles)

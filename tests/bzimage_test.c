@@ -41,6 +41,39 @@ TEST(accepts_64bit_bzimage)
 	free(img);
 }
 
+/* The release at the head of the kernel_version string, as uname -r says. */
+TEST(version_from_header)
+{
+	static const char s[] = "6.1.0-57-amd64 (debian-kernel@lists.debian.org) #1 SMP";
+	uint8_t *img = fake_bzimage(0x020f, XLF_KERNEL_64);
+	struct setup_header *h = (void *)(img + 0x1f1);
+	char ver[64];
+
+	/* No kernel_version: none. */
+	EXPECT_EQ(-ENOEXEC, bzimage_version(img, IMG_SIZE, ver, sizeof(ver)));
+	h->kernel_version = 0x3000;
+	memcpy(img + 0x3200, s, sizeof(s));
+	ASSERT_EQ(0, bzimage_version(img, IMG_SIZE, ver, sizeof(ver)));
+	EXPECT_STREQ("6.1.0-57-amd64", ver);
+	/* Only the release: a bare string ending in NUL is one too. */
+	img[0x3200 + 14] = '\0';
+	ASSERT_EQ(0, bzimage_version(img, IMG_SIZE, ver, sizeof(ver)));
+	EXPECT_STREQ("6.1.0-57-amd64", ver);
+	/* Too long for @ver, cut by the image's end, empty, or odd bytes. */
+	EXPECT_EQ(-ENOEXEC, bzimage_version(img, IMG_SIZE, ver, 10));
+	EXPECT_EQ(-ENOEXEC, bzimage_version(img, 0x3200 + 8, ver, sizeof(ver)));
+	img[0x3205] = '/';
+	EXPECT_EQ(-ENOEXEC, bzimage_version(img, IMG_SIZE, ver, sizeof(ver)));
+	img[0x3200] = ' ';
+	EXPECT_EQ(-ENOEXEC, bzimage_version(img, IMG_SIZE, ver, sizeof(ver)));
+	h->kernel_version = 0xff00;	/* points past the image */
+	EXPECT_EQ(-ENOEXEC, bzimage_version(img, IMG_SIZE, ver, sizeof(ver)));
+	h->kernel_version = 0x3000;
+	h->header = 0;
+	EXPECT_EQ(-ENOEXEC, bzimage_version(img, IMG_SIZE, ver, sizeof(ver)));
+	free(img);
+}
+
 TEST(rejects_non_bzimages)
 {
 	uint8_t *img = fake_bzimage(0x020f, XLF_KERNEL_64);

@@ -72,6 +72,13 @@ int vm_arch_check_kernel(const uint8_t *head, size_t head_len, uint64_t size,
 			 char *err, size_t errlen);
 
 /*
+ * The kernel release (uname -r) of the image whose first @head_len bytes
+ * are @head, into @ver; -ENOENT when the format does not carry it there.
+ */
+int vm_arch_kernel_version(const uint8_t *head, size_t head_len, char *ver,
+			   size_t len);
+
+/*
  * Performance mode: disable the exits a dedicated core makes pure overhead
  * (x86: PAUSE, and HLT when the host allows), before any vCPU exists.
  * Returns the exits disabled (arch bits), or -errno; @note gets a line

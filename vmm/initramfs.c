@@ -169,6 +169,29 @@ static int add_deps(struct cpio *c, const struct initramfs_spec *spec)
 	return err;
 }
 
+/* Each module at its KMOD_GUEST_DIR path, inflated when the guest cannot. */
+static int add_modules(struct cpio *c, const struct kmod_plan *plan)
+{
+	char err[512], *guest;
+	int i, r = 0;
+
+	for (i = 0; i < plan->nr && !r; i++) {
+		struct buf data = {};
+
+		r = kmod_pack_file(plan, i, &data, &guest, err, sizeof(err));
+		if (r) {
+			pr_err("%s", err);
+		} else {
+			r = cpio_add_file(c, guest, 0644, data.data, data.len);
+			if (r)
+				pr_err("initramfs: %s: %s", guest, strerror(-r));
+			free(guest);
+		}
+		buf_free(&data);
+	}
+	return r;
+}
+
 int initramfs_build(const struct initramfs_spec *spec, struct buf *out)
 {
 	struct cpio c;
@@ -193,6 +216,8 @@ int initramfs_build(const struct initramfs_spec *spec, struct buf *out)
 				    spec->extra[i].guest_path,
 				    spec->extra[i].mode, "file");
 	}
+	if (!err && spec->modules)
+		err = add_modules(&c, spec->modules);
 	if (!err)
 		err = add_deps(&c, spec);
 	if (!err)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "util/util.h"
+#include "vmm/kmod.h"
 
 /*
  * The guest's whole userspace: ktstr itself as /init, the shared libraries
@@ -23,6 +24,8 @@ struct initramfs_spec {
 	const struct initramfs_file *extra;
 	int nr_extra;
 	bool resolve_extra_deps;	/* also pack the DT_NEEDED closure of extra ELF files */
+	/* A distribution kernel's modules for PID 1 (vmm/kmod.h), or NULL. */
+	const struct kmod_plan *modules;
 };
 
 /* Keep this many archives in ktstr_cache_dir()/initramfs, newest first. */

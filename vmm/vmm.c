@@ -114,7 +114,7 @@ static char *build_cmdline(const struct vmm_config *cfg,
 	struct buf devs = {};
 	char *s;
 
-	if (con && vm_arch_virtio_on_cmdline())
+	if (con && vm_arch_virtio_on_cmdline() && !cfg->virtio_in_firmware)
 		virtio_mmio_cmdline(&con->mmio, &devs);
 	buf_putc(&devs, 0);
 	s = xasprintf("%s%s%s%s%s%s", vm_arch_cmdline(), (char *)devs.data,

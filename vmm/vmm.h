@@ -27,6 +27,12 @@ struct vmm_config {
 	int hvc_fd;			/* stream virtio console port 0, or -1 */
 	int stdin_fd;			/* forward to port 0 (shell), or -1 */
 	bool no_virtio;			/* leave out the virtio-console */
+	/*
+	 * Describe the virtio-mmio devices in firmware (x86: the ACPI DSDT)
+	 * instead of virtio_mmio.device= on the command line: for a kernel
+	 * whose virtio_mmio is a module or lacks CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES.
+	 */
+	bool virtio_in_firmware;
 	bool performance_mode;		/* vmm/perf.h; refused: -EAGAIN */
 	uint32_t cpu_budget;		/* host CPUs for the vCPUs, 0: all */
 	uint32_t cpu_cap;		/* at most N host CPUs (--cpu-cap), 0: any */

@@ -4,6 +4,7 @@
  * UARTs and the virtio-mmio transports on GIC SPIs, vCPU ids, kernel
  * checks. The boot itself is in boot.c.
  */
+#include <errno.h>
 #include <stdio.h>
 
 #include "fdt/fdt.h"
@@ -89,6 +90,13 @@ void vm_arch_topo_cpu(const struct topology *t, uint32_t cpu, char *out,
 const char *vm_arch_kernel_default(void)
 {
 	return "arch/arm64/boot/Image";
+}
+
+/* The arm64 Image header carries no version string. */
+int vm_arch_kernel_version(const uint8_t *head, size_t head_len, char *ver,
+			   size_t len)
+{
+	return -ENOENT;
 }
 
 int vm_arch_check_kernel(const uint8_t *head, size_t head_len, uint64_t size,

@@ -156,3 +156,27 @@ uint64_t x86_initrd_addr(const struct bzimage *bz,
 		return 0;
 	return (top - size) & ~0xfffULL;
 }
+
+int bzimage_version(const uint8_t *data, size_t size, char *ver, size_t len)
+{
+	const struct setup_header *h;
+	size_t off, n = 0;
+
+	if (!len || size < 0x1000)
+		return -ENOEXEC;
+	h = (const struct setup_header *)(data + SETUP_HDR_OFF);
+	/* boot.rst: kernel_version, since protocol 2.00, is 0x200 short. */
+	if (h->boot_flag != 0xaa55 || h->header != HDRS_MAGIC ||
+	    h->version < 0x0200 || !h->kernel_version)
+		return -ENOEXEC;
+	off = (size_t)h->kernel_version + 0x200;
+	/* "6.1.0-57-amd64 (debian-kernel@...) #1 SMP ...": the first word. */
+	while (off + n < size && n + 1 < len && data[off + n] > ' ' &&
+	       data[off + n] < 0x7f && data[off + n] != '/')
+		n++;
+	if (!n || off + n >= size || (data[off + n] != ' ' && data[off + n]))
+		return -ENOEXEC;
+	memcpy(ver, data + off, n);
+	ver[n] = '\0';
+	return 0;
+}

@@ -40,6 +40,13 @@ struct bzimage {
 int bzimage_parse(const uint8_t *data, size_t size, struct bzimage *bz,
 		  char *err, size_t errlen);
 
+/*
+ * The release (uname -r) at the start of the header's kernel_version
+ * string, e.g. "6.1.0-57-amd64", into @ver (@len bytes with the NUL);
+ * -ENOEXEC when there is none or it does not fit.
+ */
+int bzimage_version(const uint8_t *data, size_t size, char *ver, size_t len);
+
 /* A RAM range and the NUMA node it belongs to. */
 struct x86_ram_range {
 	uint64_t gpa, size;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "acpi/acpi.h"
+#include "virtio/mmio.h"
 #include "vmm/serial.h"
 #include "vmm/vmm.h"
 #include "vmm/x86_64/apic.h"
@@ -105,6 +106,12 @@ int vm_arch_check_kernel(const uint8_t *head, size_t head_len, uint64_t size,
 	return bzimage_parse(head, size, &bz, err, errlen);
 }
 
+int vm_arch_kernel_version(const uint8_t *head, size_t head_len, char *ver,
+			   size_t len)
+{
+	return bzimage_version(head, head_len, ver, len);
+}
+
 void vm_arch_serials(struct vm *vm, struct serial *com1, struct serial *com2,
 		     void (*out)(void *, const uint8_t *, size_t),
 		     void *com1_opaque, void *com2_opaque)
@@ -119,9 +126,14 @@ void vm_arch_serials(struct vm *vm, struct serial *com1, struct serial *com2,
  * ACPI tables in [0xe0000, 0xf0000), the MP table in [0xf0000, 0x100000):
  * both in the e820-reserved BIOS area; the RSDP goes in boot_params.
  */
-static int build_firmware_tables(struct vm *vm, const struct topology *t,
+static int build_firmware_tables(struct vm *vm, const struct vmm_config *vc,
 				 uint64_t *rsdp, char *err, size_t errlen)
 {
+	const struct topology *t = &vc->topo;
+	struct acpi_virtio_mmio virtio = {
+		.base = vm_arch_virtio_base(0), .size = VIRTIO_MMIO_SIZE,
+		.irq = vm_arch_virtio_gsi(0),
+	};
 	struct acpi_mem_range mem[VM_MAX_REGIONS];
 	uint32_t ids[TOPO_MAX_CPUS];
 	struct acpi_config cfg = {
@@ -129,6 +141,9 @@ static int build_firmware_tables(struct vm *vm, const struct topology *t,
 		.mem = mem, .nr_mem = vm->nr_regions,
 		.pm1a_evt_port = X86_PM1A_EVT_PORT,
 		.pm1a_cnt_port = X86_PM1A_CNT_PORT,
+		/* vmm.c's one virtio-console, device 0. */
+		.virtio = &virtio,
+		.nr_virtio = vc->virtio_in_firmware && !vc->no_virtio,
 	};
 	uint64_t mp_size = X86_TABLES_GPA + X86_TABLES_SIZE - X86_MPTABLE_GPA;
 	void *acpi = vm_gpa_to_hva(vm, X86_TABLES_GPA, X86_MPTABLE_GPA - X86_TABLES_GPA);
@@ -173,7 +188,7 @@ int vm_arch_boot(struct vm *vm, const struct vmm_config *cfg,
 		r[i] = (struct x86_ram_range){ vm->regions[i].gpa,
 					       vm->regions[i].size,
 					       vm->regions[i].node };
-	if (build_firmware_tables(vm, &cfg->topo, &rsdp, err, errlen))
+	if (build_firmware_tables(vm, cfg, &rsdp, err, errlen))
 		return -EINVAL;
 	return x86_boot_linux(vm, &(struct x86_boot){
 				.kernel_fd = f->kernel_fd,
