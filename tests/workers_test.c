@@ -67,9 +67,12 @@ static void check_progress(struct __test_metadata *_metadata,
 		EXPECT_LT(sh->cpus.s[i].cpu, (uint32_t)cpus);
 		prev = sh->cpus.s[i].ns;
 	}
-	/* The worst gap is within the run. */
-	EXPECT_LT(gap_log_max(&sh->gaps, sh->go_ns, end, NULL),
-		  (uint64_t)RUN_MS * 1000000ULL);
+	/*
+	 * The worst gap is within the run: never longer than it (which a
+	 * loaded host stretches past RUN_MS).
+	 */
+	EXPECT_LE(gap_log_max(&sh->gaps, sh->go_ns, end, NULL),
+		  end - sh->go_ns);
 }
 
 static void run_and_check(struct __test_metadata *_metadata,
@@ -223,12 +226,13 @@ TEST(sleep_period_and_timer_latency)
 	struct work_params p = { .period_us = 5000 };
 	struct worker *w[MAXW];
 	int n = run_workers(WORK_SLEEP, &p, 1, w);
+	uint64_t end = now_ns();
 
 	ASSERT_EQ(1, n);
-	check_progress(_metadata, w[0], now_ns());
+	check_progress(_metadata, w[0], end);
 	check_latency(_metadata, w[0]);
-	/* 200 ms at 5 ms: about 40 wake-ups, never more. */
-	EXPECT_LE(w[0]->sh->iters, RUN_MS / 5 + 2);
+	/* One wake-up per 5 ms of the run (200 ms, longer if loaded), never more. */
+	EXPECT_LE(w[0]->sh->iters, (end - w[0]->sh->go_ns) / 5000000ULL + 2);
 	EXPECT_GE(w[0]->sh->iters, 5);
 	kill_all(w, n);
 }
