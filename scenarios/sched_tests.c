@@ -279,6 +279,65 @@ static int sched_work_types(struct ktstr_ctx *ctx)
 	return run_scenario(ctx, &s);
 }
 /*
+ * The work types added for breadth, each with a check of its own besides
+ * progress: the pipe pairs and the fanout wakees record wake latencies,
+ * the affinity churner ran on both CPUs, the rest made progress under the
+ * step's thresholds.
+ */
+static int check_more_types(struct ktstr_ctx *ctx,
+			    const struct scenario_result *res)
+{
+	int i, seen[NR_WORK_TYPES] = { 0 };
+
+	for (i = 0; i < res->nr_workers; i++) {
+		const struct worker_metrics *m = &res->workers[i];
+
+		seen[m->type]++;
+		if (!m->iters)
+			return ktstr_fail(ctx, "%s (%s) made no progress", m->name,
+					  work_type_name(m->type));
+		if ((m->type == WORK_PIPE || m->type == WORK_FANOUT ||
+		     m->type == WORK_MIXED) && !m->lat.n)
+			return ktstr_fail(ctx, "%s (%s) recorded no wake latency",
+					  m->name, work_type_name(m->type));
+		if (m->type == WORK_AFFINITY && m->moves < 2)
+			return ktstr_fail(ctx, "%s (affinity) changed CPU %llu times, want it to churn",
+					  m->name, (unsigned long long)m->moves);
+	}
+	for (i = WORK_PIPE; i < NR_WORK_TYPES; i++)
+		if (!seen[i])
+			return ktstr_fail(ctx, "no %s worker reported", work_type_name(i));
+	return KTSTR_PASS;
+}
+
+static int sched_work_types_more(struct ktstr_ctx *ctx)
+{
+	struct scenario_result res;
+	struct scenario s;
+	int v;
+
+	scn_init(&s);
+	scn_step(&s, "types", HOLD_FULL);
+	scn_group(&s, "pipe", 2, WORK_PIPE);
+	scn_group(&s, "fanout", 2, WORK_FANOUT)->params.period_us = 5000;
+	scn_group(&s, "contend", 3, WORK_CONTEND);
+	scn_group(&s, "mixed", 1, WORK_MIXED);
+	scn_group(&s, "cache_yield", 1, WORK_CACHE_YIELD)->params.cache_bytes = 1 << 20;
+	scn_group(&s, "pagefault", 1, WORK_PAGEFAULT);
+	scn_group(&s, "affinity", 1, WORK_AFFINITY);
+	scn_group(&s, "policy", 1, WORK_POLICY);
+	scn_group(&s, "nice", 1, WORK_NICE);
+	v = scenario_run_verdict(ctx, &s, &res);
+	if (v == KTSTR_PASS)
+		v = check_more_types(ctx, &res);
+	scenario_result_free(&res);
+	return v;
+}
+KTSTR_TEST(sched_work_types_more, .category = "sched", .topology = "1n1l2c1t",
+	   .description = "pipe, fanout, contend, mixed, cache_yield, pagefault, affinity, policy and nice workers run, each checked",
+	   .duration_ms = 1500, LOOSE_THRESHOLDS);
+
+/*
  * Host side: each step's metrics came back as one valid JSON object
  * (PAYLOAD_METRICS) naming the step, with its workers, for the JSON result.
  */
