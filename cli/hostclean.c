@@ -238,25 +238,36 @@ const char locks_help[] =
 	"  else /run/ktstr, else $XDG_RUNTIME_DIR/ktstr, else the cache's locks/)\n"
 	"  -j, --json   one JSON object: {\"lock_dir\", \"locks\": [{llc, cpus, pid, command, file}]}\n";
 
-int cmd_locks(int argc, char **argv)
+/*
+ * A command whose only option is the flag --@name (-@c): 1 if given, 0
+ * if not, -1 after getopt's message for another option; any argument
+ * is a one-line error.
+ */
+static int only_flag(int argc, char **argv, const char *name, char c)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{}
-	};
-	struct held_lock *v;
-	struct buf b = {};
-	bool json = false;
-	char *dir;
-	int c, n;
+	const struct option opts[] = { { name, no_argument, NULL, c }, {} };
+	char shortopt[2] = { c, '\0' };
+	int o, set = 0;
 
-	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
-		if (c != 'j')
-			return 2;
-		json = true;
+	while ((o = getopt_long(argc, argv, shortopt, opts, NULL)) != -1) {
+		if (o != c)
+			return -1;
+		set = 1;
 	}
 	if (optind < argc)
-		die("locks: unexpected argument '%s'", argv[optind]);
+		die("%s: unexpected argument '%s'", argv[0], argv[optind]);
+	return set;
+}
+
+int cmd_locks(int argc, char **argv)
+{
+	int json = only_flag(argc, argv, "json", 'j'), n;
+	struct held_lock *v;
+	struct buf b = {};
+	char *dir;
+
+	if (json < 0)
+		return 2;
 	dir = perf_lock_dir();
 	n = locks_held(dir, &v);
 	if (n == -ENOENT)
@@ -425,21 +436,12 @@ const char cleanup_help[] =
 
 int cmd_cleanup(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{}
-	};
-	struct cleanup_roots r = {};
+	int dry = only_flag(argc, argv, "dry-run", 'n'), n;
+	struct cleanup_roots r = { .dry_run = dry > 0 };
 	char *cg, *locks;
-	int c, n;
 
-	while ((c = getopt_long(argc, argv, "n", opts, NULL)) != -1) {
-		if (c != 'n')
-			return 2;
-		r.dry_run = true;
-	}
-	if (optind < argc)
-		die("cleanup: unexpected argument '%s'", argv[optind]);
+	if (dry < 0)
+		return 2;
 	cg = budget_cgroup2_mount();
 	locks = perf_lock_dir();
 	r.cgroup_root = cg;

@@ -15,60 +15,13 @@
 #include <unistd.h>
 
 #include "cli/hostclean.h"
-#include "dead_pid.h"
+#include "tests/dead_pid.h"
+#include "tests/dir_files.h"
+#include "tests/lock_holder.h"
 #include "util/json.h"
 #include "vmm/perf.h"
 
 #include "kselftest_harness.h"
-
-static void put(const char *dir, const char *name, const char *text)
-{
-	char *p = xasprintf("%s/%s", dir, name);
-	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-	if (fd >= 0) {
-		if (write(fd, text, strlen(text)) < 0)
-			perror(p);
-		close(fd);
-	}
-	free(p);
-}
-
-static bool there(const char *dir, const char *name)
-{
-	char *p = xasprintf("%s/%s", dir, name);
-	bool r = !access(p, F_OK);
-
-	free(p);
-	return r;
-}
-
-/* A child that takes LLC @llc in @dir and holds it until killed. */
-static pid_t holder(const char *dir, int llc)
-{
-	int ready[2];
-	pid_t pid;
-	char c = 0;
-
-	if (pipe(ready))
-		return -1;
-	pid = fork();
-	if (!pid) {
-		struct perf_locks l = {};
-
-		perf_locks_init(&l, dir);
-		c = perf_lock_llc(&l, llc) ? 'n' : 'y';
-		if (write(ready[1], &c, 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(ready[1]);
-	if (read(ready[0], &c, 1) != 1 || c != 'y')
-		pid = -1;
-	close(ready[0]);
-	return pid;
-}
 
 static void reap(pid_t pid)
 {
@@ -109,22 +62,22 @@ FIXTURE_SETUP(leftovers)
 	ASSERT_EQ(0, mkdir(name, 0755));
 
 	snprintf(name, sizeof(name), "test-list.tmp.%d", self->dead);
-	put(self->cache, name, "x");
+	put_in(self->cache, name, "x");
 	snprintf(name, sizeof(name), "abc.cpio.gz.tmp.%d", self->dead);
-	put(self->initramfs, name, "x");
+	put_in(self->initramfs, name, "x");
 	snprintf(name, sizeof(name), "def.cpio.gz.tmp.%d", self->live);
-	put(self->initramfs, name, "x");
+	put_in(self->initramfs, name, "x");
 	snprintf(name, sizeof(name), "emu-heartbeat.%d.1", self->dead);
-	put(self->cache, name, "1");
+	put_in(self->cache, name, "1");
 	snprintf(name, sizeof(name), "emu-heartbeat.%d.1", self->live);
-	put(self->cache, name, "1");
-	put(self->cache, "plain.cpio.gz", "x");
+	put_in(self->cache, name, "1");
+	put_in(self->cache, "plain.cpio.gz", "x");
 
 	/* llc-0: free, holder dead; llc-2: free, holder alive (left). */
 	snprintf(name, sizeof(name), "%d\n", self->dead);
-	put(self->locks, "llc-0.lock", name);
+	put_in(self->locks, "llc-0.lock", name);
 	snprintf(name, sizeof(name), "%d\n", self->live);
-	put(self->locks, "llc-2.lock", name);
+	put_in(self->locks, "llc-2.lock", name);
 }
 
 FIXTURE_TEARDOWN(leftovers)
@@ -157,7 +110,7 @@ static int cleanup_into(struct cleanup_roots r, char *out, size_t len)
 
 TEST_F(leftovers, only_the_dead_pids_go)
 {
-	pid_t h = holder(self->locks, 1);
+	pid_t h = lock_holder(self->locks, 1);
 	char out[4096], name[64];
 
 	ASSERT_GT(h, 0);
@@ -214,7 +167,7 @@ TEST_F(leftovers, lock_after_cleanup_is_real)
 
 TEST_F(leftovers, locks_lists_the_holder)
 {
-	pid_t h = holder(self->locks, 3);
+	pid_t h = lock_holder(self->locks, 3);
 	struct held_lock *v = NULL;
 	struct buf b = {};
 	int n;
@@ -249,7 +202,7 @@ TEST_F(leftovers, ktstr_locks_json)
 {
 	char exe[PATH_MAX], *cmd, out[8192], want[32];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	pid_t h = holder(self->locks, 5);
+	pid_t h = lock_holder(self->locks, 5);
 	size_t len;
 	FILE *p;
 
