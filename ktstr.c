@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/hostclean.h"
 #include "cli/run.h"
 #include "cli/shell.h"
 #include "cli/stats.h"
@@ -271,6 +272,10 @@ static const struct cmd cmds[] = {
 	  "usage: ktstr topo SPEC\n  SPEC is [Nn][Ll][Cc][Tt], e.g. 2n4l4c2t: 2 nodes, 4 LLCs, 4 cores per LLC, 2 threads\n" },
 	{ "kernel", cmd_kernel, "build, list or clean cached guest kernels",
 	  "usage: ktstr kernel build|list|clean|path\n  build: 'config' merged onto tinyconfig from KDIR, cached by (source, config) hash\n" },
+	{ "locks", cmd_locks, "the per-LLC locks of performance mode held now, and by whom",
+	  locks_help },
+	{ "cleanup", cmd_cleanup, "remove what dead runs left (cpusets, lock files, temp files)",
+	  cleanup_help },
 	{ "help", cmd_help, "this text", "usage: ktstr help [COMMAND]\n" },
 };
 

@@ -120,6 +120,10 @@ static const struct bad_case bad_cases[] = {
 	{ { "run", "--cpu-cap", "18446744073709551617" }, "18446744073709551617" },
 	{ { "stats", "--timeout", "18446744073709551616", "--sock", "/x" },
 	  "--timeout '18446744073709551616'" },
+	{ { "locks", "extra" }, "locks: unexpected argument 'extra'" },
+	{ { "locks", "--bogus" }, "unrecognized option '--bogus'" },
+	{ { "cleanup", "--dry-run", "x" }, "cleanup: unexpected argument 'x'" },
+	{ { "cleanup", "--force" }, "unrecognized option '--force'" },
 };
 
 TEST(bad_values_one_line_each)

@@ -15,23 +15,7 @@
 
 #include "kselftest_harness.h"
 #include "tests/dead_pid.h"
-
-static void put(const char *dir, const char *name)
-{
-	char *p = xasprintf("%s/%s", dir, name);
-
-	close(open(p, O_WRONLY | O_CREAT, 0644));
-	free(p);
-}
-
-static bool there(const char *dir, const char *name)
-{
-	char *p = xasprintf("%s/%s", dir, name);
-	bool r = !access(p, F_OK);
-
-	free(p);
-	return r;
-}
+#include "tests/dir_files.h"
 
 static void unlink_in(const char *dir, const char *name)
 {
@@ -77,12 +61,12 @@ TEST(stale_tmp_pruned)
 	ASSERT_NE(NULL, mkdtemp(dir));
 	dead = xasprintf("a.cpio.gz.tmp.%d", dead_pid());
 	mine = xasprintf("b.cpio.gz.tmp.%d", getpid());
-	put(dir, dead);
-	put(dir, mine);
-	put(dir, "c.tmp.1");		/* PID 1 lives */
-	put(dir, "d.tmp.x");
-	put(dir, "e.tmp.");
-	put(dir, "f.cpio.gz");
+	put_in(dir, dead, "");
+	put_in(dir, mine, "");
+	put_in(dir, "c.tmp.1", "");		/* PID 1 lives */
+	put_in(dir, "d.tmp.x", "");
+	put_in(dir, "e.tmp.", "");
+	put_in(dir, "f.cpio.gz", "");
 	EXPECT_EQ(1, prune_stale_tmp(dir));
 	EXPECT_FALSE(there(dir, dead));
 	EXPECT_TRUE(there(dir, mine));

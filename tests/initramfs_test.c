@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -691,6 +692,154 @@ TEST_F(cache, bad_inputs)
 	EXPECT_EQ(-EEXIST, initramfs_get(&self->spec, &path));
 	EXPECT_EQ(NULL, path);
 	EXPECT_EQ(0, initramfs_nr_compressed());
+}
+
+/* Sets @path's atime and mtime @ago seconds back (ctime stays now). */
+static void age(const char *path, time_t ago)
+{
+	struct timespec t[2];
+
+	clock_gettime(CLOCK_REALTIME, &t[0]);
+	t[0].tv_sec -= ago;
+	t[1] = t[0];
+	utimensat(AT_FDCWD, path, t, 0);
+}
+
+static char *identity(const struct initramfs_spec *spec, int *err)
+{
+	struct buf b = {};
+
+	*err = initramfs_identity(spec, &b);
+	buf_putc(&b, 0);
+	return (char *)b.data;
+}
+
+/* Same inputs: same key; a touched or rewritten input: another one. */
+TEST_F(cache, identity_key)
+{
+	char *a, *b, *c;
+	int err;
+
+	age(self->motd, 3600);
+	usleep(2100 * 1000);	/* the write's ctime out of the racy window */
+	a = identity(&self->spec, &err);
+	ASSERT_EQ(0, err);
+	EXPECT_NE(NULL, strstr(a, self->motd));
+	EXPECT_EQ(0, strncmp(a, "ktstr initramfs identity 1\nktstr ", 33))
+		TH_LOG("%s", a);
+	b = identity(&self->spec, &err);
+	ASSERT_EQ(0, err);
+	EXPECT_STREQ(a, b);
+	free(b);
+
+	/* Touched: the mtime differs (and ctime is too recent to trust). */
+	age(self->motd, 1800);
+	b = identity(&self->spec, &err);
+	EXPECT_EQ(-EAGAIN, err);
+	free(b);
+	usleep(2100 * 1000);
+	b = identity(&self->spec, &err);
+	ASSERT_EQ(0, err);
+	EXPECT_STRNE(a, b);
+
+	/* Same size, same mtime, other bytes: the ctime tells. */
+	put_file(self->motd, "hello other\n", 12);
+	age(self->motd, 1800);
+	usleep(2100 * 1000);
+	c = identity(&self->spec, &err);
+	ASSERT_EQ(0, err);
+	EXPECT_STRNE(b, c);
+
+	/* The guest path or mode of an extra file is part of the key. */
+	free(b);
+	self->extra[0].mode = 0600;
+	b = identity(&self->spec, &err);
+	ASSERT_EQ(0, err);
+	EXPECT_STRNE(b, c);
+	free(a);
+	free(b);
+	free(c);
+}
+
+/* Returns the only identity index file in @dir, or NULL. */
+static char *only_index(const char *dir)
+{
+	struct dirent *e;
+	char *res = NULL;
+	DIR *d = opendir(dir);
+	int n = 0;
+
+	while (d && (e = readdir(d)))
+		if (!strncmp(e->d_name, "id-", 3)) {
+			free(res);
+			res = xasprintf("%s/%s", dir, e->d_name);
+			n++;
+		}
+	if (d)
+		closedir(d);
+	if (n != 1) {
+		free(res);
+		res = NULL;
+	}
+	return res;
+}
+
+/*
+ * A hit by identity reads the index only: pointed at another archive it
+ * returns that one. A library whose recorded identity differs misses,
+ * rebuilds and repairs the index.
+ */
+TEST_F(cache, hit_by_identity)
+{
+	char *sub = xasprintf("%s/initramfs", self->dir), *a, *b, *idx;
+	char *other = xasprintf("%s/0123456789abcdef.cpio.gz", sub);
+	struct buf text = {};
+	char *p;
+
+	age(self->motd, 3600);
+	usleep(2100 * 1000);
+	ASSERT_EQ(0, initramfs_get(&self->spec, &a));
+	EXPECT_EQ(1, initramfs_nr_compressed());
+	idx = only_index(sub);
+	ASSERT_NE(NULL, idx);
+	ASSERT_EQ(0, initramfs_get(&self->spec, &b));
+	EXPECT_STREQ(a, b);
+	EXPECT_EQ(1, initramfs_nr_compressed());
+	free(b);
+
+	/* Redirected to another archive: taken without a look at inputs. */
+	put_file(other, "x", 1);
+	ASSERT_EQ(0, read_file(idx, &text));
+	buf_putc(&text, 0);
+	p = strstr((char *)text.data, "--\n");
+	ASSERT_NE(NULL, p);
+	memcpy(p + 3, "0123456789abcdef", 16);
+	put_file(idx, text.data, strlen((char *)text.data));
+	ASSERT_EQ(0, initramfs_get(&self->spec, &b));
+	EXPECT_STREQ(other, b);
+	free(b);
+
+	/* A library that changed: its line differs, a miss, the index fixed. */
+	p = strstr((char *)text.data, "\ndep ");
+	if (p) {
+		p = strchr(p + 5, ' ') + 1;	/* the device field */
+		*p = *p == 'f' ? '0' : 'f';
+		put_file(idx, text.data, strlen((char *)text.data));
+		ASSERT_EQ(0, initramfs_get(&self->spec, &b));
+		EXPECT_STREQ(a, b);
+		free(b);
+		ASSERT_EQ(0, initramfs_get(&self->spec, &b));
+		EXPECT_STREQ(a, b);
+		free(b);
+	} else {
+		TH_LOG("no dynamic input: no library line to change");
+	}
+	EXPECT_EQ(1, initramfs_nr_compressed());
+	buf_free(&text);
+	free(idx);
+	free(other);
+	free(sub);
+	free(a);
 }
 
 TEST(hash_is_fnv1a)

@@ -8,38 +8,12 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
+#include "tests/lock_holder.h"
 #include "vmm/perf.h"
 
 static bool claim(int llc, void *opaque)
 {
 	return !perf_lock_llc(opaque, llc);
-}
-
-/* A second process takes @llc and holds it until killed. */
-static pid_t holder(const char *dir, int llc)
-{
-	int ready[2];
-	pid_t pid;
-	char c = 0;
-
-	if (pipe(ready))
-		return -1;
-	pid = fork();
-	if (!pid) {
-		struct perf_locks l = {};
-
-		perf_locks_init(&l, dir);
-		c = perf_lock_llc(&l, llc) ? 'n' : 'y';
-		if (write(ready[1], &c, 1) != 1)
-			_exit(1);
-		for (;;)
-			pause();
-	}
-	close(ready[1]);
-	if (read(ready[0], &c, 1) != 1 || c != 'y')
-		pid = -1;
-	close(ready[0]);
-	return pid;
 }
 
 FIXTURE(locks) {
@@ -67,7 +41,7 @@ FIXTURE_TEARDOWN(locks)
 
 TEST_F(locks, held_by_another_process)
 {
-	pid_t pid = holder(self->dir, 3);
+	pid_t pid = lock_holder(self->dir, 3);
 	int st;
 
 	ASSERT_GT(pid, 0);
@@ -110,7 +84,7 @@ TEST_F(locks, plan_reports_busy_llc)
 		cpus[i] = (struct host_cpu){ .cpu = i, .core = i, .llc = i / 4 };
 	h.cpus = cpus;
 	ASSERT_EQ(0, topology_parse("1n2l3c1t", 256ULL << 20, &t, err, sizeof(err)));
-	pid = holder(self->dir, 1);
+	pid = lock_holder(self->dir, 1);
 	ASSERT_GT(pid, 0);
 	EXPECT_EQ(PERF_CONTENTION, perf_plan_build(&h, &t, claim, &self->l, &p,
 						   reason, sizeof(reason)));

@@ -291,6 +291,27 @@ out:
 	return err;
 }
 
+bool pid_dead(int pid)
+{
+	return pid > 0 && kill(pid, 0) && errno == ESRCH;
+}
+
+int tmp_file_owner(const char *name)
+{
+	const char *t = strstr(name, ".tmp.");
+	char *end;
+	long pid;
+
+	while (t && strstr(t + 1, ".tmp."))
+		t = strstr(t + 1, ".tmp.");
+	if (!t || !t[5] || t[5] < '0' || t[5] > '9')
+		return 0;
+	pid = strtol(t + 5, &end, 10);
+	if (*end || pid <= 0 || pid > INT_MAX)
+		return 0;
+	return pid;
+}
+
 int prune_stale_tmp(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -298,17 +319,9 @@ int prune_stale_tmp(const char *dir)
 	int n = 0;
 
 	while (d && (e = readdir(d))) {
-		const char *t = strstr(e->d_name, ".tmp.");
-		char *end;
-		long pid;
+		int pid = tmp_file_owner(e->d_name);
 
-		while (t && strstr(t + 1, ".tmp."))
-			t = strstr(t + 1, ".tmp.");
-		if (!t || !t[5])
-			continue;
-		pid = strtol(t + 5, &end, 10);
-		if (*end || pid <= 0 || pid > INT_MAX || pid == getpid() ||
-		    !kill(pid, 0) || errno != ESRCH)
+		if (!pid || pid == getpid() || !pid_dead(pid))
 			continue;
 		if (!unlinkat(dirfd(d), e->d_name, 0))
 			n++;

@@ -83,6 +83,10 @@ int write_file_atomic(const char *path, const void *data, size_t len);
  * killed mid-write); returns how many.
  */
 int prune_stale_tmp(const char *dir);
+/* True when no process @pid exists (kill(pid, 0) fails with ESRCH). */
+bool pid_dead(int pid);
+/* The PID of a NAME.tmp.PID file name, else 0. */
+int tmp_file_owner(const char *name);
 int mkdir_p(const char *path, unsigned int mode);
 
 /* ${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}, created. */

@@ -77,8 +77,7 @@ static bool has_word(const char *list, const char *word)
 	return false;
 }
 
-/* The cgroup2 mount point from /proc/self/mountinfo, or NULL. */
-static char *cgroup2_mount(void)
+char *budget_cgroup2_mount(void)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "r");
 	char line[1024], mnt[512], *res = NULL;
@@ -134,6 +133,17 @@ static void pick_cpus(struct budget *b, uint32_t want)
 		     want, n);
 }
 
+int budget_cgroup_owner(const char *name)
+{
+	char tail[16] = "";
+	int pid, n = 0;
+
+	if (sscanf(name, "ktstr-%d-%15s%n", &pid, tail, &n) != 2 ||
+	    strcmp(tail, "vcpus") || name[n] || pid <= 0)
+		return 0;
+	return pid;
+}
+
 /*
  * The cpuset of a run that died without removing it (SIGKILL, a second
  * ^C): ktstr-PID-vcpus of a PID that no longer exists. rmdir fails on one
@@ -145,12 +155,9 @@ static void sweep_stale(struct budget *b, const char *parent)
 	struct dirent *e;
 
 	while (d && (e = readdir(d))) {
-		char tail[16] = "";
-		int pid, n = 0;
+		int pid = budget_cgroup_owner(e->d_name);
 
-		if (sscanf(e->d_name, "ktstr-%d-%15s%n", &pid, tail, &n) != 2 ||
-		    strcmp(tail, "vcpus") || e->d_name[n] || pid <= 0 ||
-		    pid == getpid() || !kill(pid, 0) || errno != ESRCH)
+		if (pid <= 0 || pid == getpid() || !pid_dead(pid))
 			continue;
 		if (!unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR))
 			note(b, "budget: removed %s/%s, left by a run that died",
@@ -275,7 +282,7 @@ static int cgroup_prepare(struct budget *b, const char *mount, char *why,
 
 int budget_setup(struct budget *b, uint32_t want, const char *cg_mount)
 {
-	char *mount = cg_mount ? xstrdup(cg_mount) : cgroup2_mount();
+	char *mount = cg_mount ? xstrdup(cg_mount) : budget_cgroup2_mount();
 	char why[512];
 	int r;
 

@@ -49,6 +49,11 @@ int budget_vcpu_thread(struct budget *b, struct vcpu *v);
 int budget_teardown(struct budget *b);
 void budget_free(struct budget *b);
 
+/* The cgroup2 mount point from /proc/self/mountinfo, or NULL. */
+char *budget_cgroup2_mount(void);
+/* PID of a budget-mode cpuset named ktstr-PID-vcpus, else 0. */
+int budget_cgroup_owner(const char *name);
+
 /* The host CPUs this process may run on (online and in its affinity). */
 int budget_usable_cpus(void);
 /*

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The guest initramfs: /init, its libraries and extra files, gzip'ed and cached. */
 #include <dirent.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <link.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -17,6 +21,10 @@
 #define FNV64_OFFSET	0xcbf29ce484222325ULL
 #define FNV64_PRIME	0x100000001b3ULL
 #define GZ_SUFFIX	".cpio.gz"
+#define ID_PREFIX	"id-"
+#define ID_VERSION	"ktstr initramfs identity 1"
+/* A file changed this recently may change again within the same tick. */
+#define RACY_NS		(2 * 1000000000LL)
 
 static unsigned long nr_compressed;
 
@@ -63,6 +71,106 @@ static int add_std(struct cpio *c)
 	 * is mounted; without this node init runs with no fds 0-2.
 	 */
 	return cpio_add_dev(c, "/dev/console", S_IFCHR, 0600, 5, 1);
+}
+
+static long long ts_ns(const struct timespec *t)
+{
+	return t->tv_sec * 1000000000LL + t->tv_nsec;
+}
+
+/*
+ * "@tag PATH dev ino size mtime ctime mode": what identifies the file at
+ * @path (followed, as it is packed). -EAGAIN when it changed within
+ * RACY_NS: timestamps are coarse, so a second change in the same tick
+ * would leave them equal; such an input is keyed by content instead.
+ */
+static int identity_line(struct buf *b, const char *tag, const char *path)
+{
+	struct timespec now;
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (ts_ns(&st.st_mtim) > ts_ns(&now) - RACY_NS ||
+	    ts_ns(&st.st_ctim) > ts_ns(&now) - RACY_NS)
+		return -EAGAIN;
+	buf_printf(b, "%s %s %llx %llu %lld %lld %lld %o\n", tag, path,
+		   (unsigned long long)st.st_dev,
+		   (unsigned long long)st.st_ino, (long long)st.st_size,
+		   ts_ns(&st.st_mtim), ts_ns(&st.st_ctim), st.st_mode);
+	return 0;
+}
+
+static int note_build_id(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct buf *b = data;
+	int i;
+
+	/* The first object is the executable itself. */
+	for (i = 0; i < info->dlpi_phnum; i++) {
+		const Elf64_Phdr *ph = &info->dlpi_phdr[i];
+		const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
+		const uint8_t *end = p + ph->p_memsz;
+
+		while (ph->p_type == PT_NOTE && p + sizeof(Elf64_Nhdr) <= end) {
+			const Elf64_Nhdr *n = (const Elf64_Nhdr *)p;
+			const uint8_t *desc = p + sizeof(*n) +
+					      ((n->n_namesz + 3) & ~3U);
+			uint32_t j;
+
+			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
+			    !memcmp(n + 1, "GNU", 4) &&
+			    desc + n->n_descsz <= end) {
+				buf_printf(b, "ktstr ");
+				for (j = 0; j < n->n_descsz; j++)
+					buf_printf(b, "%02x", desc[j]);
+				buf_printf(b, "\n");
+				return 1;
+			}
+			p = desc + ((n->n_descsz + 3) & ~3U);
+		}
+	}
+	return 1;
+}
+
+int initramfs_identity(const struct initramfs_spec *spec, struct buf *key)
+{
+	static const char *const loader_conf[] = {
+		"/etc/ld.so.cache", "/etc/ld.so.conf",
+	};
+	size_t i;
+	int n, err;
+
+	if (!spec->init || (spec->nr_extra && !spec->extra) ||
+	    spec->nr_extra < 0)
+		return -EINVAL;
+	buf_printf(key, "%s\n", ID_VERSION);
+	dl_iterate_phdr(note_build_id, key);
+	/* Where the loader looks: a library installed or moved shows here. */
+	for (i = 0; i < ARRAY_SIZE(loader_conf); i++) {
+		err = identity_line(key, "conf", loader_conf[i]);
+		if (err == -ENOENT)
+			buf_printf(key, "conf %s absent\n", loader_conf[i]);
+		else if (err)
+			return err;
+	}
+	buf_printf(key, "deps %d\n", spec->resolve_extra_deps);
+	err = identity_line(key, "init", spec->init);
+	for (n = 0; n < spec->nr_extra && !err; n++) {
+		if (!spec->extra[n].host_path || !spec->extra[n].guest_path)
+			return -EINVAL;
+		buf_printf(key, "extra %s %o\n", spec->extra[n].guest_path,
+			   spec->extra[n].mode);
+		err = identity_line(key, "file", spec->extra[n].host_path);
+	}
+	/* A distribution kernel's modules, and whether they are inflated. */
+	if (spec->modules)
+		buf_printf(key, "modules %d inflate %d\n", spec->modules->nr,
+			   !spec->modules->can_decompress);
+	for (n = 0; spec->modules && n < spec->modules->nr && !err; n++)
+		err = identity_line(key, "module", spec->modules->v[n].path);
+	return err;
 }
 
 /* Packs the host file @host at @guest; @mode 0 keeps the host's bits. */
@@ -146,7 +254,8 @@ static int add_lib_links(struct cpio *c, const struct elf_deps *deps)
 	return err;
 }
 
-static int add_deps(struct cpio *c, const struct initramfs_spec *spec)
+static int add_deps(struct cpio *c, const struct initramfs_spec *spec,
+		    struct buf *ident)
 {
 	struct elf_deps deps = {};
 	int i, err;
@@ -158,7 +267,9 @@ static int add_deps(struct cpio *c, const struct initramfs_spec *spec)
 	}
 	/* The loader lands at its PT_INTERP path as a regular file. */
 	for (i = 0; i < deps.nr && !err; i++) {
-		if (cpio_exists(c, deps.v[i].path))
+		if (ident)
+			err = identity_line(ident, "dep", deps.v[i].path);
+		if (err || cpio_exists(c, deps.v[i].path))
 			continue;	/* an extra file already put it there */
 		err = add_host_file(c, deps.v[i].path, deps.v[i].path, 0,
 				    "library");
@@ -192,7 +303,8 @@ static int add_modules(struct cpio *c, const struct kmod_plan *plan)
 	return r;
 }
 
-int initramfs_build(const struct initramfs_spec *spec, struct buf *out)
+static int build(const struct initramfs_spec *spec, struct buf *out,
+		 struct buf *ident)
 {
 	struct cpio c;
 	int i, err;
@@ -219,11 +331,16 @@ int initramfs_build(const struct initramfs_spec *spec, struct buf *out)
 	if (!err && spec->modules)
 		err = add_modules(&c, spec->modules);
 	if (!err)
-		err = add_deps(&c, spec);
+		err = add_deps(&c, spec, ident);
 	if (!err)
 		err = cpio_finish(&c);
 	cpio_free(&c);
 	return err;
+}
+
+int initramfs_build(const struct initramfs_spec *spec, struct buf *out)
+{
+	return build(spec, out, NULL);
 }
 
 static int gzip_buf(const uint8_t *in, size_t len, struct buf *out)
@@ -279,24 +396,24 @@ static bool is_archive(const char *name)
 	       !strcmp(name + len - strlen(GZ_SUFFIX), GZ_SUFFIX);
 }
 
-/*
- * Drops all but the INITRAMFS_CACHE_KEEP newest archives, never @keep (just
- * written). Hits refresh the mtime, so an archive another ktstr is about
- * to open is among the newest.
- */
-static void prune(const char *dir, const char *keep)
+static bool is_index(const char *name)
+{
+	return !strncmp(name, ID_PREFIX, strlen(ID_PREFIX)) &&
+	       strlen(name) == strlen(ID_PREFIX) + 16;
+}
+
+/* Drops all but the @keep newest files @pick chooses, never @spare. */
+static void keep_newest(DIR *d, bool (*pick)(const char *), int keep,
+			const char *spare)
 {
 	struct cached *v = NULL;
-	int i, nr = 0, kept = 1;
+	int i, nr = 0, kept = 0;
 	struct dirent *de;
 	struct stat st;
-	DIR *d = opendir(dir);
 
-	if (!d)
-		return;
-	prune_stale_tmp(dir);
+	rewinddir(d);
 	while ((de = readdir(d))) {
-		if (!is_archive(de->d_name) || !strcmp(de->d_name, keep) ||
+		if (!pick(de->d_name) || !strcmp(de->d_name, spare) ||
 		    fstatat(dirfd(d), de->d_name, &st, 0))
 			continue;
 		v = xrealloc(v, (nr + 1) * sizeof(*v));
@@ -306,14 +423,31 @@ static void prune(const char *dir, const char *keep)
 	if (nr)
 		qsort(v, nr, sizeof(*v), newest_first);
 	for (i = 0; i < nr; i++) {
-		if (kept < INITRAMFS_CACHE_KEEP)
+		if (kept < keep)
 			kept++;
 		else if (unlinkat(dirfd(d), v[i].name, 0) && errno != ENOENT)
-			pr_warn("cannot remove old archive %s/%s: %s", dir, v[i].name,
-				strerror(errno));
+			pr_warn("cannot remove old cache file %s: %s",
+				v[i].name, strerror(errno));
 		free(v[i].name);
 	}
 	free(v);
+}
+
+/*
+ * Drops all but the INITRAMFS_CACHE_KEEP newest archives, never @keep (just
+ * written). Hits refresh the mtime, so an archive another ktstr is about
+ * to open is among the newest. Identity indexes (a few hundred bytes
+ * each) are kept four times as many; one whose archive went just misses.
+ */
+static void prune(const char *dir, const char *keep)
+{
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	prune_stale_tmp(dir);
+	keep_newest(d, is_archive, INITRAMFS_CACHE_KEEP - 1, keep);
+	keep_newest(d, is_index, 4 * INITRAMFS_CACHE_KEEP, "");
 	closedir(d);
 }
 
@@ -342,27 +476,110 @@ out:
 	return err;
 }
 
+/*
+ * The identity index ID_PREFIX<hash of @key>: @key, then "--", the
+ * archive's name and the identity lines of the libraries packed. A hit
+ * needs the same key, the libraries as they were and the archive still
+ * there: a few stat() calls instead of reading and hashing every byte.
+ */
+static char *index_lookup(const char *dir, const struct buf *key)
+{
+	char *ipath = xasprintf("%s/" ID_PREFIX "%016llx", dir,
+				(unsigned long long)initramfs_hash(key->data,
+								   key->len));
+	struct buf idx = {}, now = {};
+	char *p, *end, *name = NULL, *line, *res = NULL;
+
+	if (read_file(ipath, &idx) || idx.len <= key->len + 3 ||
+	    memcmp(idx.data, key->data, key->len) ||
+	    memcmp(idx.data + key->len, "--\n", 3))
+		goto out;
+	buf_putc(&idx, 0);
+	p = (char *)idx.data + key->len + 3;
+	end = strchr(p, '\n');
+	if (!end)
+		goto out;
+	name = xasprintf("%.*s", (int)(end - p), p);
+	for (p = end + 1; *p; p = end + 1) {
+		char path[PATH_MAX];
+
+		end = strchr(p, '\n');
+		if (!end || sscanf(p, "dep %4095s", path) != 1)
+			goto out;
+		buf_free(&now);
+		line = xasprintf("%.*s", (int)(end + 1 - p), p);
+		if (identity_line(&now, "dep", path) || now.len != strlen(line) ||
+		    memcmp(now.data, line, now.len)) {
+			free(line);
+			goto out;
+		}
+		free(line);
+	}
+	if (name && strchr(name, '/') == NULL && is_archive(name)) {
+		res = xasprintf("%s/%s", dir, name);
+		if (access(res, R_OK)) {
+			free(res);
+			res = NULL;
+		}
+	}
+out:
+	free(name);
+	buf_free(&now);
+	buf_free(&idx);
+	free(ipath);
+	return res;
+}
+
+static void index_store(const char *dir, const struct buf *key,
+			const char *name, const struct buf *deps)
+{
+	char *ipath = xasprintf("%s/" ID_PREFIX "%016llx", dir,
+				(unsigned long long)initramfs_hash(key->data,
+								   key->len));
+	struct buf idx = {};
+
+	buf_put(&idx, key->data, key->len);
+	buf_printf(&idx, "--\n%s\n", name);
+	buf_put(&idx, deps->data, deps->len);
+	if (write_file_atomic(ipath, idx.data, idx.len))
+		pr_debug("cannot write %s", ipath);
+	buf_free(&idx);
+	free(ipath);
+}
+
 int initramfs_get(const struct initramfs_spec *spec, char **path)
 {
-	struct buf cpio = {};
+	struct buf cpio = {}, key = {}, deps = {};
+	bool by_id;
 	char *dir, *name;
-	int err;
+	int err = 0;
 
-	err = initramfs_build(spec, &cpio);
+	dir = xasprintf("%s/initramfs", ktstr_cache_dir());
+	by_id = !initramfs_identity(spec, &key);
+	*path = by_id ? index_lookup(dir, &key) : NULL;
+	if (*path) {
+		/* A hit: refresh the mtime so prune() keeps it, best effort. */
+		utimensat(AT_FDCWD, *path, NULL, 0);
+		goto out;
+	}
+	err = build(spec, &cpio, by_id ? &deps : NULL);
+	if (err == -EAGAIN && by_id) {
+		/* A library changed a moment ago: key by content only. */
+		by_id = false;
+		buf_free(&cpio);
+		err = build(spec, &cpio, NULL);
+	}
 	if (err)
 		goto out;
-	dir = xasprintf("%s/initramfs", ktstr_cache_dir());
 	err = mkdir_p(dir, 0755);
 	if (err) {
 		pr_err("cannot create %s: %s", dir, strerror(-err));
-		free(dir);
 		goto out;
 	}
 	name = xasprintf("%016llx" GZ_SUFFIX,
 			 (unsigned long long)initramfs_hash(cpio.data, cpio.len));
 	*path = xasprintf("%s/%s", dir, name);
 	if (!access(*path, R_OK)) {
-		/* A hit: refresh the mtime so prune() keeps it, best effort. */
 		utimensat(AT_FDCWD, *path, NULL, 0);
 	} else {
 		err = store(&cpio, dir, name);
@@ -371,9 +588,13 @@ int initramfs_get(const struct initramfs_spec *spec, char **path)
 			*path = NULL;
 		}
 	}
+	if (!err && by_id)
+		index_store(dir, &key, name, &deps);
 	free(name);
-	free(dir);
 out:
+	free(dir);
+	buf_free(&deps);
+	buf_free(&key);
 	buf_free(&cpio);
 	return err;
 }

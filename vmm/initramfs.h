@@ -37,13 +37,26 @@ struct initramfs_spec {
  */
 int initramfs_build(const struct initramfs_spec *spec, struct buf *out);
 
+/*
+ * The identity of @spec's inputs, appended to @key: ktstr's own build
+ * id, the loader's configuration, and path, device, inode, size, mtime,
+ * ctime and mode of /init, each extra file and each module to pack
+ * (with whether it is inflated). initramfs_get() finds an
+ * archive by it (and the libraries' identities recorded with it) without
+ * reading the inputs. -EAGAIN if an input changed in the last 2 s (too
+ * recent for coarse timestamps to tell a second change), -EINVAL for a
+ * bad @spec, or the -errno of stat().
+ */
+int initramfs_identity(const struct initramfs_spec *spec, struct buf *key);
+
 /* 64-bit FNV-1a: the cache key of an archive. */
 uint64_t initramfs_hash(const void *data, size_t len);
 
 /*
- * Builds the archive, and returns in *@path (malloc'ed) the path of
- * ktstr_cache_dir()/initramfs/<hash>.cpio.gz, compressing and storing it
- * only when it is not cached yet.
+ * Returns in *@path (malloc'ed) the path of
+ * ktstr_cache_dir()/initramfs/<hash>.cpio.gz: found by the inputs'
+ * identity when an index for it is there, else built, hashed, and
+ * compressed and stored only when not cached yet.
  */
 int initramfs_get(const struct initramfs_spec *spec, char **path);
 

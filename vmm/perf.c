@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -93,29 +94,49 @@ int perf_locks_init(struct perf_locks *l, const char *dir)
 	return dir ? mkdir_p(dir, 0755) : 0;
 }
 
+/* True when @fd is still the file at @path ('ktstr cleanup' unlinks). */
+static bool still_linked(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return !fstat(fd, &a) && !stat(path, &b) && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
 /*
  * flock() dies with its holder, so a killed run never leaves an LLC
  * locked; O_CLOEXEC keeps the lock out of the guest helpers we exec.
+ * 'ktstr cleanup' unlinks a free lock file while holding its flock, so a
+ * lock taken on a file no longer at its path is dropped and taken again.
  */
 int perf_lock_llc(struct perf_locks *l, int llc)
 {
 	char *path, pid[32];
-	int fd, r;
+	int fd, r, tries = 0;
 
 	if (llc < 0 || llc >= HOST_MAX_CPUS || !l->dir)
 		return -EINVAL;
 	if (l->fd[llc] >= 0)
 		return 0;
 	path = xasprintf("%s/llc-%d.lock", l->dir, llc);
+again:
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	free(path);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		r = -errno;
+		free(path);
+		return r;
+	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		close(fd);
+		free(path);
 		return r;
 	}
+	if (!still_linked(fd, path) && ++tries < 8) {
+		close(fd);
+		goto again;
+	}
+	free(path);
 	/* Who holds it, for a curious user; the lock is the flock itself. */
 	r = snprintf(pid, sizeof(pid), "%d\n", getpid());
 	if (ftruncate(fd, 0) || pwrite(fd, pid, r, 0) != r)
