@@ -431,10 +431,11 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	tr->cpu_ms = out.cpu_before_run_ns / 1e6;
 	tr->vmm_rss = out.peak_rss > out.guest_rss ? out.peak_rss - out.guest_rss : 0;
 	tr->initramfs_cpu_ms = initramfs_cpu_ms;
-	buf_printf(&tr->diag, "vmm: ready in %.1f ms (%.1f ms CPU, %.1f ms of it the initramfs), PID 1 at %.0f ms, VMM RSS %.1f MiB besides %.1f MiB of guest RAM\n",
+	buf_printf(&tr->diag, "vmm: ready in %.1f ms (%.1f ms CPU, %.1f ms of it the initramfs), PID 1 at %.0f ms, VMM RSS %.1f MiB besides %.1f MiB of guest RAM%s\n",
 		   tr->setup_ms, out.cpu_before_run_ns / 1e6,
-		   initramfs_cpu_ms, tr->pid1_ms,
-		   tr->vmm_rss / 1048576.0, out.guest_rss / 1048576.0);
+		   initramfs_cpu_ms, tr->pid1_ms, tr->vmm_rss / 1048576.0,
+		   (out.guest_rss + out.guest_hugetlb) / 1048576.0,
+		   out.guest_hugetlb ? " (in hugetlb pages)" : "");
 	buf_printf(&tr->diag, "result via %s; data channel: %llu frame(s)%s%s\n",
 		   res ? "virtio data channel" : "COM2",
 		   (unsigned long long)log.stats.frames,

@@ -57,9 +57,12 @@ static void vmm_measure_rss(struct vm *vm, struct vmm_outcome *out)
 		size_t pages = m->size >> 12, j;
 		unsigned char *vec = xmalloc(pages);
 
+		/* Hugetlb pages are not in VmHWM: counted apart. */
 		if (!mincore(m->hva, m->size, vec))
 			for (j = 0; j < pages; j++)
-				out->guest_rss += (vec[j] & 1) << 12;
+				*(vm->ram_hugetlb && m->node >= 0 ?
+				  &out->guest_hugetlb : &out->guest_rss) +=
+					(vec[j] & 1) << 12;
 		free(vec);
 	}
 }

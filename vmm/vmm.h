@@ -59,6 +59,7 @@ struct vmm_outcome {
 	uint64_t pid1_ns;		/* process start to the first COM2 byte */
 	uint64_t cpu_before_run_ns;	/* process CPU time at first KVM_RUN */
 	uint64_t peak_rss, guest_rss;	/* bytes: VmHWM, guest RAM resident */
+	uint64_t guest_hugetlb;		/* guest RAM resident in hugetlb pages */
 	uint64_t run_ns;		/* first KVM_RUN to stop */
 	uint64_t exits;
 	struct tune_outcome tune;	/* perf/budget mode, vCPU telemetry */
