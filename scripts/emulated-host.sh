@@ -27,6 +27,7 @@
 # to test what the emulated host's wedges depend on; x86_64 only).
 set -euo pipefail
 
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 say() { printf '# emulated-host: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 125; }
 trap 'exit 130' INT; trap 'exit 143' TERM HUP	# runs the EXIT trap
@@ -294,7 +295,17 @@ cleanup() {
 	rm -rf "$H"
 }
 trap cleanup EXIT
+# The temp dirs of runs that were SIGKILLed, whose lock nobody holds any
+# more (neither they nor their QEMU). Ours is locked before it is named
+# "lock", so no run ever sees it unlocked.
+for d in "${TMPDIR:-/tmp}"/ktstr-emu.*; do
+	[ -f "$d/lock" ] || continue
+	(exec 8<"$d/lock" && flock -n 8) 2>/dev/null && rm -rf "$d"
+done
 H=$(mktemp -d "${TMPDIR:-/tmp}/ktstr-emu.XXXXXX")
+exec {LOCKFD}>"$H/lock.new"
+flock "$LOCKFD"
+mv "$H/lock.new" "$H/lock"
 S=$H/job
 mkdir "$S"
 mkfifo "$H/out" "$H/err" "$H/nap"
@@ -364,7 +375,9 @@ now() { NOW=$((${EPOCHREALTIME//[.,]/} / 1000)); }	# ms
 boot() {
 	local boot_end off_end=0
 	start_relays
-	"$QEMU" "${QARGS[@]}" </dev/null >"$H/qemu.log" 2>&1 & QPID=$!
+	# QEMU dies with this script, even a SIGKILLed one (the child forked
+	# here execs setpriv, then QEMU: its parent is this script).
+	ktstr_pdeath KILL "$QEMU" "${QARGS[@]}" </dev/null >"$H/qemu.log" 2>&1 & QPID=$!
 	[ $VERBOSE = 0 ] || { tail -n +1 -F --pid=$QPID "$H/console" 2>/dev/null |
 		sed -u 's/^/# /' >&2 & TPID=$!; }
 	now

@@ -36,3 +36,18 @@ ktstr_elf_arch() {
 	*) echo unknown ;;
 	esac
 }
+
+# ktstr_pdeath SIG CMD [ARGS...]: execs CMD with the parent-death signal
+# SIG (setpriv, util-linux), so CMD gets SIG when the shell that forked it
+# dies, even by SIGKILL, which runs no trap. Call it in the child: after
+# '&', or in a subshell that is itself a child of that shell. Plain CMD
+# where setpriv lacks --pdeathsig.
+ktstr_pdeath() {
+	local sig=$1
+	shift
+	# Not '| grep -q': under pipefail an early grep exit fails the test.
+	if [[ $(setpriv --help 2>/dev/null) == *--pdeathsig* ]]; then
+		exec setpriv --pdeathsig "$sig" -- "$@"
+	fi
+	exec "$@"
+}
