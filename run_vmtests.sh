@@ -104,8 +104,8 @@ list_tests() {
 	f=$cache/test-list.$(sha256sum <"$KTSTR" | cut -c1-16)
 	if [ ! -s "$f" ]; then
 		mkdir -p "$cache"
-		"${KTSTR_EMU_HOST:-$here/scripts/emulated-host.sh}" --timeout 600 \
-			--rw "$(dirname "$(readlink -f "$KTSTR")")" -- "$KTSTR" list --long >"$f.$$" &&
+		(ktstr_pdeath TERM "${KTSTR_EMU_HOST:-$here/scripts/emulated-host.sh}" --timeout 600 \
+			--rw "$(dirname "$(readlink -f "$KTSTR")")" -- "$KTSTR" list --long) >"$f.$$" &&
 			[ -s "$f.$$" ] || { rm -f "$f.$$"; return 1; }
 		find "$cache" -maxdepth 1 -name 'test-list.*' ! -name "${f##*/}.$$" -delete
 		mv "$f.$$" "$f"
@@ -305,11 +305,12 @@ on_signal() { # on_signal SIGNUM
 	trap - INT TERM HUP PIPE
 	for p in ${child:-} ${hpid:-} ${hbpid:-}; do kill_tree "$p"; done
 	wait 2>/dev/null
+	rm -f -- ${bgout:+"$bgout"} ${hb:+"$hb"}
 	# Our reader may be gone (SIGPIPE, SIGHUP): say it last.
 	echo "# ktstr: run_vmtests.sh stopped by signal $1" 2>/dev/null
 	exit $((128 + $1))
 }
-child='' hpid='' hbpid=''
+child='' hpid='' hbpid='' bgout='' hb=''
 trap 'on_signal 1' HUP
 trap 'on_signal 2' INT
 trap 'on_signal 13' PIPE
@@ -348,14 +349,14 @@ heartbeat() {
 # Runs one check in the background, so that a signal reaches its trap at
 # once (bash defers traps while a foreground command runs).
 run_bg() { # run_bg FUNCTION [ARGS]: its output in $out, its status in $rc
-	local f
-	f=$(mktemp "${TMPDIR:-/tmp}/ktstr-vmt.XXXXXX")
-	"$@" >"$f" 2>&1 &
+	bgout=$(mktemp "${TMPDIR:-/tmp}/ktstr-vmt.XXXXXX")
+	"$@" >"$bgout" 2>&1 &
 	child=$!
 	wait $child; rc=$?
 	child=
-	out=$(<"$f")
-	rm -f "$f"
+	out=$(<"$bgout")
+	rm -f "$bgout"
+	bgout=''
 }
 
 run_here() {
@@ -440,9 +441,16 @@ emu_line() {
 # KTSTR_EMU_HOST replaces scripts/emulated-host.sh (tests/run_vmtests_test.sh).
 run_emulated() {
 	local cache rws retried=" " hosts=0 wedges=0 started fd line cur left
-	local deadline suite_end rc why hb partial t age=0 hbv hbseen maxgap ntests
+	local deadline suite_end rc why partial t age=0 hbv hbseen maxgap ntests
 	cache=${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}
 	mkdir -p "$cache"
+	# The heartbeat files of runners that were SIGKILLed (no trap ran).
+	for line in "$cache"/emu-heartbeat.*.*; do
+		t=${line#"$cache"/emu-heartbeat.}
+		t=${t%%.*}
+		[[ $t =~ ^[0-9]+$ ]] && [ "$t" != $$ ] || continue
+		kill -0 "$t" 2>/dev/null || [ -d "/proc/$t" ] || rm -f "$line"
+	done
 	rws=(--rw "$cache" --rw "$(dirname "$(readlink -f "$KTSTR")")")
 	# An emulated host of another architecture cannot see the host root:
 	# this script and the kernel (under the cache) come in as shares too.
@@ -463,7 +471,7 @@ run_emulated() {
 		rm -f "$hb"
 		exec {fd}< <(KTSTR_EMU_HEARTBEAT_FILE=$hb KTSTR_VMTESTS="${pending[*]}" \
 			KTSTR_VMTESTS_FIRST=$((n + 1)) \
-			exec "${KTSTR_EMU_HOST:-$here/scripts/emulated-host.sh}" --timeout "$left" "${rws[@]}" \
+			ktstr_pdeath TERM "${KTSTR_EMU_HOST:-$here/scripts/emulated-host.sh}" --timeout "$left" "${rws[@]}" \
 			-- "$here/run_vmtests.sh" -k "$kernel" 2>&1)
 		hpid=$!
 		cur='' started=0 why='' partial='' ntests=0
@@ -503,6 +511,7 @@ run_emulated() {
 		wait "$hpid"; rc=$?
 		hpid=''
 		rm -f "$hb"
+		hb=''
 		echo "# ktstr: emulated KVM host $hosts: $ntests result(s), longest heartbeat gap ${maxgap} s${why:+, wedged}"
 		[ -z "$why" ] || wedges=$((wedges + 1))
 		[ ${#pending[@]} -gt 0 ] || break
