@@ -102,6 +102,31 @@ TEST(stale_tmp_pruned)
 	free(mine);
 }
 
+/* Only PATH's own temp files of dead runs: a killed run's --json. */
+TEST(stale_tmp_of_path_pruned)
+{
+	char dir[] = "/tmp/ktstr-hard-XXXXXX", *dead, *other, *path;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	path = xasprintf("%s/out.json", dir);
+	dead = xasprintf("out.json.tmp.%d", dead_pid());
+	other = xasprintf("x.out.json.tmp.%d", dead_pid());
+	put(dir, dead);
+	put(dir, other);
+	put(dir, "out.json.tmp.1");	/* PID 1 lives */
+	EXPECT_EQ(1, prune_stale_tmp_of(path));
+	EXPECT_FALSE(there(dir, dead));
+	EXPECT_TRUE(there(dir, other));
+	EXPECT_TRUE(there(dir, "out.json.tmp.1"));
+	EXPECT_EQ(0, prune_stale_tmp_of(path));
+	unlink_in(dir, other);
+	unlink_in(dir, "out.json.tmp.1");
+	EXPECT_EQ(0, rmdir(dir));
+	free(dead);
+	free(other);
+	free(path);
+}
+
 /* HOME unset: the user's home from passwd, never /tmp/.cache/ktstr. */
 TEST(cache_without_home)
 {

@@ -291,7 +291,8 @@ out:
 	return err;
 }
 
-int prune_stale_tmp(const char *dir)
+/* NAME.tmp.PID in @dir of a dead PID; any NAME when @name is NULL. */
+static int prune_tmp(const char *dir, const char *name)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -306,6 +307,9 @@ int prune_stale_tmp(const char *dir)
 			t = strstr(t + 1, ".tmp.");
 		if (!t || !t[5])
 			continue;
+		if (name && ((size_t)(t - e->d_name) != strlen(name) ||
+			     strncmp(e->d_name, name, t - e->d_name)))
+			continue;
 		pid = strtol(t + 5, &end, 10);
 		if (*end || pid <= 0 || pid > INT_MAX || pid == getpid() ||
 		    !kill(pid, 0) || errno != ESRCH)
@@ -315,6 +319,24 @@ int prune_stale_tmp(const char *dir)
 	}
 	if (d)
 		closedir(d);
+	return n;
+}
+
+int prune_stale_tmp(const char *dir)
+{
+	return prune_tmp(dir, NULL);
+}
+
+int prune_stale_tmp_of(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	const char *name = slash ? slash + 1 : path;
+	int n;
+
+	if (slash)
+		*slash = '\0';
+	n = *name ? prune_tmp(slash ? (*dir ? dir : "/") : ".", name) : 0;
+	free(dir);
 	return n;
 }
 

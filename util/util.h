@@ -83,6 +83,8 @@ int write_file_atomic(const char *path, const void *data, size_t len);
  * killed mid-write); returns how many.
  */
 int prune_stale_tmp(const char *dir);
+/* The same for PATH.tmp.PID files only (e.g. a killed run's --json). */
+int prune_stale_tmp_of(const char *path);
 int mkdir_p(const char *path, unsigned int mode);
 
 /* ${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}, created. */
