@@ -107,7 +107,8 @@ TEST_SRCS := $(filter-out $(TEST_SRCS_x86_64),$(wildcard tests/*_test.c)) \
 TEST_PROGS := $(patsubst %.c,$(OUTPUT)/%,$(TEST_SRCS))
 TEST_CFLAGS := -isystem $(KDIR)/tools/testing/selftests
 # Host-only tests in shell (kselftest's ktap_helpers.sh from KDIR).
-TEST_SCRIPTS := tests/run_vmtests_test.sh tests/kselftest_install_test.sh
+TEST_SCRIPTS := tests/run_vmtests_test.sh tests/kselftest_install_test.sh \
+		tests/interrupt_test.sh
 
 PROG := $(OUTPUT)/ktstr
 # The raw-KVM smoke test (x86 real mode, or arm64 EL1), run by run_vmtests.sh.

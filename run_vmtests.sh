@@ -122,7 +122,7 @@ while read -r name cat _ wd _; do
 done <<<"$list"
 [[ " $categories " != *" boot "* ]] ||
 	names=("boot:vm_smoke" "boot:bad_kernel_path" "boot:shell_interactive" "boot:shell_tty"
-	       "${names[@]}")
+	       "boot:interrupt_cleanup" "${names[@]}")
 [[ " $categories " != *" sched "* ]] || names+=("sched:stats_cli" "sched:shell_scheduler")
 [[ " $categories " != *" perf "* ]] || names+=("perf:no_skip_exit")
 if [ -n "$only" ]; then
@@ -292,6 +292,92 @@ run_no_skip_exit() {
 	[ $rc = 1 ] && [[ $out == *"not ok 1 perf_mode_isolated"* ]] && [[ $out == *PerfModeUnavailable* ]]
 }
 
+# What an interrupted ktstr run could leave behind, one sorted line each:
+# its processes (any whose command line names DIR, the runs' own dir), the
+# budget cpusets (ktstr-PID-vcpus), temp files (*.tmp.PID: --json,
+# initramfs cache), lock files, sockets and ktstr's temp dirs and files.
+# Not all the cache: in the emulated host it is a 9p share holding kernel
+# trees, which find would crawl for minutes.
+leftovers() { # leftovers DIR
+	local cache=${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr} p
+	for p in $(pgrep -f -- "$1"); do
+		[ "$p" = "$BASHPID" ] || echo "process $p $(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null)"
+	done
+	# No find -printf: busybox's (the arm64 emulated host) lacks it.
+	{
+		find /sys/fs/cgroup -maxdepth 8 -type d -name 'ktstr-*' | sed 's/^/cgroup /'
+		find "$1" "$cache" /tmp /dev/shm /run \
+			-maxdepth 2 -xdev -name '*.tmp.*' | sed 's/^/temp /'
+		find "$1" "$cache" /tmp /dev/shm /run \
+			-maxdepth 2 -xdev -name '*.lock' | sed 's/^/lock /'
+		find "$1" /tmp /dev/shm /run -maxdepth 3 -xdev -type s | sed 's/^/socket /'
+		find /tmp /dev/shm -maxdepth 1 -name 'ktstr*' | sed 's/^/tempdir /'
+		find "$1" -mindepth 1 | sed 's/^/file /'
+	} 2>/dev/null
+}
+# SIGKILL, then SIGINT, of `ktstr run --json F --stats-sock S --cpu-cap 1`
+# while its VM runs (boot_hang: until its watchdog). After the SIGKILL,
+# nothing of it runs and F does not exist (what it left, the cpuset, F's
+# temp file and S, is printed); the SIGINTed run, given the same F and S,
+# removes those, exits 130 with the test after it not run, and leaves F
+# valid JSON and nothing else: the leftovers are those from before.
+interrupt_once() { # interrupt_once SIGNAL TESTS...: $pid, $irc, $iout
+	local sig=$1 i old
+	shift
+	old=$(stat -c %i "$sock" 2>/dev/null)
+	"$KTSTR" run "${@/#/-t}" --kernel "$kernel" --cpu-cap 1 --json "$json" \
+		--stats-sock "$sock" >"$dir/log" 2>&1 &
+	pid=$!
+	# The socket is the VM's: made afresh when it starts (replacing one
+	# a killed run left), removed when it ends.
+	for i in $(seq 1 1200); do
+		[ ! -S "$sock" ] || [ "$(stat -c %i "$sock")" = "$old" ] || break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ -S "$sock" ] && [ "$(stat -c %i "$sock")" != "$old" ]; then
+		sleep 1
+		echo "$sig to ktstr run $pid with its VM running"
+	else
+		echo "ktstr run $pid never started its VM"
+	fi
+	kill -"$sig" $pid
+	wait $pid 2>/dev/null; irc=$?
+	iout=$(<"$dir/log")
+	rm -f "$dir/log"
+	printf '%s\n' "$iout" | tail -n 8
+	echo "exit status $irc"
+}
+run_interrupt_cleanup() {
+	local dir json sock before after pid irc iout ok=0 d=/dev/shm
+	[ -d "$d" ] && [ -w "$d" ] || d=${TMPDIR:-/tmp}
+	dir=$(mktemp -d "$d/ktstr-intr.XXXXXX")
+	json=$dir/out.json sock=$dir/stats.sock
+	before=$(leftovers "$dir" | sort -u)
+	interrupt_once KILL boot_hang
+	after=$(leftovers "$dir" | sort -u)
+	echo "left by the SIGKILLed run (removed by the next):"
+	comm -13 <(echo "$before") <(echo "$after") | sed 's/^/  /'
+	[ $irc = 137 ] && [ ! -e "$json" ] && ! kill -0 $pid 2>/dev/null || ok=1
+	interrupt_once INT boot_hang boot_pid1
+	[ $irc = 130 ] && [[ $iout == *"ok 2 boot_pid1 # SKIP not run"* ]] || ok=1
+	if command -v python3 >/dev/null; then
+		python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$json" ||
+			{ echo "$json is not valid JSON"; ok=1; }
+	else	# the arm64 emulated host: no python
+		[[ $(<"$json") == '{"kernel": '*']}' ]] || { echo "$json looks truncated"; ok=1; }
+	fi
+	rm -f "$json"
+	after=$(leftovers "$dir" | sort -u)
+	if [ "$before" != "$after" ]; then
+		echo "left behind:"
+		diff <(echo "$before") <(echo "$after") | sed -n 's/^[<>]/  &/p'
+		ok=1
+	fi
+	rmdir "$dir"
+	return $ok
+}
+
 # SIGHUP/SIGINT/SIGPIPE/SIGTERM: the running check (and the VM it runs), or
 # the emulated host (and its QEMU), goes first, then the runner, with 128 +
 # the signal. SIGPIPE too: a runner whose reader died must not leave them.
@@ -376,7 +462,7 @@ run_here() {
 		[ $share = 0 ] || echo "# start $name"
 		case $name in
 		vm_smoke|bad_kernel_path|shell_interactive|shell_tty|stats_cli|\
-		shell_scheduler|no_skip_exit)
+		shell_scheduler|no_skip_exit|interrupt_cleanup)
 			run_bg "run_$name" ;;
 		*) run_bg "$KTSTR" run -t "$name" --kernel "$kernel" ;;
 		esac
@@ -403,6 +489,7 @@ test_limit() {
 	case $1 in
 	vm_smoke|bad_kernel_path) base=150 ;;
 	shell_interactive|shell_tty|shell_scheduler) base=600 ;;
+	interrupt_cleanup) base=300 ;;
 	stats_cli) base=${watchdog[stats_builtin]:-60} ;;
 	no_skip_exit) base=${watchdog[perf_mode_isolated]:-60} ;;
 	*) base=${watchdog[$1]:-60} ;;
