@@ -67,9 +67,14 @@ static void check_progress(struct __test_metadata *_metadata,
 		EXPECT_LT(sh->cpus.s[i].cpu, (uint32_t)cpus);
 		prev = sh->cpus.s[i].ns;
 	}
-	/* The worst gap is within the run. */
-	EXPECT_LT(gap_log_max(&sh->gaps, sh->go_ns, end, NULL),
-		  (uint64_t)RUN_MS * 1000000ULL);
+	/*
+	 * The worst gap is within the run: from go to the stop, which is
+	 * RUN_MS plus however long the stop took (over 30 ms under ASan on
+	 * 2 loaded cores, where a spinner can also wait 200 ms for a CPU).
+	 */
+	ASSERT_LE(sh->go_ns, end);
+	EXPECT_LE(gap_log_max(&sh->gaps, sh->go_ns, end, NULL), end - sh->go_ns)
+		TH_LOG("run of %llu ns", (unsigned long long)(end - sh->go_ns));
 }
 
 static void run_and_check(struct __test_metadata *_metadata,
