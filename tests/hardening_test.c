@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/util.h"
@@ -21,6 +22,17 @@ static void put(const char *dir, const char *name)
 	char *p = xasprintf("%s/%s", dir, name);
 
 	close(open(p, O_WRONLY | O_CREAT, 0644));
+	free(p);
+}
+
+/* Last written @secs ago. */
+static void age(const char *dir, const char *name, time_t secs)
+{
+	struct timespec ts[2] = { { time(NULL) - secs, 0 },
+				  { time(NULL) - secs, 0 } };
+	char *p = xasprintf("%s/%s", dir, name);
+
+	utimensat(AT_FDCWD, p, ts, 0);
 	free(p);
 }
 
@@ -72,13 +84,17 @@ TEST(atomic_write_ignores_planted_symlink)
 
 TEST(stale_tmp_pruned)
 {
-	char dir[] = "/tmp/ktstr-hard-XXXXXX", *dead, *mine;
+	char dir[] = "/tmp/ktstr-hard-XXXXXX", *dead, *mine, *fresh;
 
 	ASSERT_NE(NULL, mkdtemp(dir));
 	dead = xasprintf("a.cpio.gz.tmp.%d", dead_pid());
 	mine = xasprintf("b.cpio.gz.tmp.%d", getpid());
+	/* Written just now: maybe by a PID of another namespace. */
+	fresh = xasprintf("g.cpio.gz.tmp.%d", dead_pid());
 	put(dir, dead);
+	age(dir, dead, 120);
 	put(dir, mine);
+	put(dir, fresh);
 	put(dir, "c.tmp.1");		/* PID 1 lives */
 	put(dir, "d.tmp.x");
 	put(dir, "e.tmp.");
@@ -86,6 +102,7 @@ TEST(stale_tmp_pruned)
 	EXPECT_EQ(1, prune_stale_tmp(dir));
 	EXPECT_FALSE(there(dir, dead));
 	EXPECT_TRUE(there(dir, mine));
+	EXPECT_TRUE(there(dir, fresh));
 	EXPECT_TRUE(there(dir, "c.tmp.1"));
 	EXPECT_TRUE(there(dir, "d.tmp.x"));
 	EXPECT_TRUE(there(dir, "e.tmp."));
@@ -93,6 +110,7 @@ TEST(stale_tmp_pruned)
 	EXPECT_EQ(0, prune_stale_tmp(dir));
 	EXPECT_EQ(0, prune_stale_tmp("/nonexistent"));
 	unlink_in(dir, mine);
+	unlink_in(dir, fresh);
 	unlink_in(dir, "c.tmp.1");
 	unlink_in(dir, "d.tmp.x");
 	unlink_in(dir, "e.tmp.");
@@ -100,6 +118,7 @@ TEST(stale_tmp_pruned)
 	EXPECT_EQ(0, rmdir(dir));
 	free(dead);
 	free(mine);
+	free(fresh);
 }
 
 /* Only PATH's own temp files of dead runs: a killed run's --json. */

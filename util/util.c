@@ -291,11 +291,16 @@ out:
 	return err;
 }
 
-/* NAME.tmp.PID in @dir of a dead PID; any NAME when @name is NULL. */
-static int prune_tmp(const char *dir, const char *name)
+/*
+ * NAME.tmp.PID in @dir of a dead PID, unchanged for @min_age seconds;
+ * any NAME when @name is NULL.
+ */
+static int prune_tmp(const char *dir, const char *name, time_t min_age)
 {
 	DIR *d = opendir(dir);
+	time_t now = time(NULL);
 	struct dirent *e;
+	struct stat st;
 	int n = 0;
 
 	while (d && (e = readdir(d))) {
@@ -314,6 +319,10 @@ static int prune_tmp(const char *dir, const char *name)
 		if (*end || pid <= 0 || pid > INT_MAX || pid == getpid() ||
 		    !kill(pid, 0) || errno != ESRCH)
 			continue;
+		if (min_age && (fstatat(dirfd(d), e->d_name, &st,
+					AT_SYMLINK_NOFOLLOW) ||
+				st.st_mtime > now - min_age))
+			continue;
 		if (!unlinkat(dirfd(d), e->d_name, 0))
 			n++;
 	}
@@ -322,9 +331,17 @@ static int prune_tmp(const char *dir, const char *name)
 	return n;
 }
 
+/*
+ * The cache is shared with ktstr runs in other PID namespaces (emulated
+ * KVM hosts mount it over 9p): their PIDs mean nothing here, so a temp
+ * file goes only once a minute has passed since its last write, which
+ * write_file_atomic() finishes in far less.
+ */
+#define TMP_MIN_AGE 60
+
 int prune_stale_tmp(const char *dir)
 {
-	return prune_tmp(dir, NULL);
+	return prune_tmp(dir, NULL, TMP_MIN_AGE);
 }
 
 int prune_stale_tmp_of(const char *path)
@@ -335,7 +352,7 @@ int prune_stale_tmp_of(const char *path)
 
 	if (slash)
 		*slash = '\0';
-	n = *name ? prune_tmp(slash ? (*dir ? dir : "/") : ".", name) : 0;
+	n = *name ? prune_tmp(slash ? (*dir ? dir : "/") : ".", name, 0) : 0;
 	free(dir);
 	return n;
 }

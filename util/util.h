@@ -80,10 +80,15 @@ int write_all(int fd, const void *data, size_t len);
 int write_file_atomic(const char *path, const void *data, size_t len);
 /*
  * Removes NAME.tmp.PID files in @dir whose PID no longer exists (a run
- * killed mid-write); returns how many.
+ * killed mid-write) and that were not written for a minute (a PID of
+ * another namespace: an emulated host sharing the cache); returns how
+ * many.
  */
 int prune_stale_tmp(const char *dir);
-/* The same for PATH.tmp.PID files only (e.g. a killed run's --json). */
+/*
+ * PATH.tmp.PID files only, of dead PIDs, at once (a killed run's --json,
+ * removed by the next run writing PATH).
+ */
 int prune_stale_tmp_of(const char *path);
 int mkdir_p(const char *path, unsigned int mode);
 
