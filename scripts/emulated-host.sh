@@ -358,9 +358,14 @@ for i in "${!RW[@]}"; do share "ekrw$i" "${RW[$i]}"; done
 
 # ---- run: relays from the guest's ports to our stdout and stderr; if our
 # reader goes away, keep draining so the guest never blocks on a full port.
+# Each relay and its cat die with this script too: SIGKILLed before QEMU
+# opened a port's fifo, it would leave a cat blocked in open() for good,
+# holding the temp dir's lock.
+export -f ktstr_pdeath
+RELAY='(ktstr_pdeath KILL cat "$1") || (ktstr_pdeath KILL cat "$1" >/dev/null)'
 start_relays() {
-	{ cat "$H/out" || cat "$H/out" >/dev/null; } & ROUT=$!
-	{ cat "$H/err" >&2 || cat "$H/err" >/dev/null; } & RERR=$!
+	ktstr_pdeath KILL bash -c "$RELAY" relay "$H/out" & ROUT=$!
+	ktstr_pdeath KILL bash -c "$RELAY" relay "$H/err" >&2 & RERR=$!
 }
 stop_relays() {	# unblock relays still waiting in open(), then reap them
 	for f in "$H/out" "$H/err"; do [ ! -p "$f" ] || { exec 9<>"$f"; exec 9>&-; }; done
