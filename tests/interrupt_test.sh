@@ -8,6 +8,9 @@
 # KVM, ktstr), no emulated-host temp dir (named in QEMU's command line),
 # no run_vmtests.sh temp file or heartbeat file. A SIGKILLed runner's
 # heartbeat file can only go with the next run, which must remove it.
+# First, emulated-host.sh itself gets SIGKILL once its QEMU runs: QEMU
+# must die with it, and the temp dir it left must go with the next
+# emulated host (the run_vmtests.sh one).
 # (ktstr itself gets SIGKILL and SIGINT mid-test in the VM suite's
 # interrupt_cleanup.) Left out with KTSTR_UNIT_ONLY=1: it boots VMs.
 set -u
@@ -36,12 +39,12 @@ alive() { # alive PID: running, not a zombie waiting for its new parent
 # interrupt SIGNAL: runs run_vmtests.sh -T boot_hang, sends SIGNAL when
 # the test starts, and sets $rc, $out and $left (what stayed, one a line).
 interrupt() {
-	local sig=$1 pid i pids='' p dirs='' q
+	local sig=$1 pid pids='' p dirs='' q
 	set -m	# a background job that is not deaf to SIGINT
 	"$here/run_vmtests.sh" -t boot -T boot_hang >"$T/out" 2>&1 &
 	pid=$! runner=$!
 	set +m
-	for i in $(seq 1 3000); do
+	for _ in $(seq 1 3000); do
 		grep -q "^# start boot_hang" "$T/out" && break
 		kill -0 $pid 2>/dev/null || break
 		sleep 0.1
@@ -79,11 +82,29 @@ check() { # check DESCRIPTION CONDITION...: prints the output on failure
 }
 
 ktap_print_header
-ktap_set_plan 3
+ktap_set_plan 4
+
+# SIGKILL of emulated-host.sh once its QEMU runs: $edir, the temp dir it
+# leaves (named in QEMU's command line).
+"$here/scripts/emulated-host.sh" --timeout 120 -- sleep 100 >/dev/null 2>&1 &
+epid=$! qpid='' edir=''
+for _ in $(seq 1 600); do
+	qpid=$(pgrep -P $epid -f qemu-system) && break
+	sleep 0.1
+done
+edir=$(tr '\0' '\n' </proc/"$qpid"/cmdline 2>/dev/null |
+       sed -n 's|^file,id=con,path=\(.*\)/console$|\1|p')
+{ kill -KILL $epid; wait $epid; } 2>/dev/null
+for _ in $(seq 20); do ! alive "$qpid" && break; sleep 0.1; done
+out="emulated-host.sh $epid, QEMU ${qpid:-not found}, temp dir ${edir:-unknown}"
+alive "$qpid" && out+=", QEMU still runs" && kill -KILL "$qpid"
+check "SIGKILL of emulated-host.sh: its QEMU goes too (parent-death signal)" \
+	eval '[ -n "$qpid" ] && [ -n "$edir" ] && ! alive "$qpid"'
 
 interrupt KILL
 killed=$runner
-check "SIGKILL mid-test: the emulated host and QEMU go too (parent-death signal)" \
+[ -z "$edir" ] || [ ! -e "$edir" ] || left+="temp dir $edir (of the SIGKILLed emulated-host.sh)"$'\n'
+check "SIGKILL mid-test: the emulated host and QEMU go too; a SIGKILLed one's temp dir is gone" \
 	eval '[ $rc = 137 ] && [ -z "$(echo "$left" | grep -v "^file .*/emu-heartbeat\.")" ]'
 interrupt TERM
 check "SIGTERM mid-test: exit 143, nothing left (the SIGKILLed run's heartbeat file removed)" \
