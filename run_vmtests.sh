@@ -361,11 +361,13 @@ run_interrupt_cleanup() {
 	[ $irc = 137 ] && [ ! -e "$json" ] && ! kill -0 $pid 2>/dev/null || ok=1
 	interrupt_once INT boot_hang boot_pid1
 	[ $irc = 130 ] && [[ $iout == *"ok 2 boot_pid1 # SKIP not run"* ]] || ok=1
+	# Whole: valid, and ending with what ktstr writes last.
 	if command -v python3 >/dev/null; then
-		python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$json" ||
-			{ echo "$json is not valid JSON"; ok=1; }
+		python3 -c 'import json, sys; assert json.load(open(sys.argv[1]))["interrupted"] == "SIGINT"' \
+			"$json" || { echo "$json: not valid JSON, or no \"interrupted\": \"SIGINT\""; ok=1; }
 	else	# the arm64 emulated host: no python
-		[[ $(<"$json") == '{"kernel": '*']}' ]] || { echo "$json looks truncated"; ok=1; }
+		[[ $(<"$json") == '{"kernel": '*'"interrupted": "SIGINT"}' ]] ||
+			{ echo "$json looks truncated"; ok=1; }
 	fi
 	rm -f "$json"
 	after=$(leftovers "$dir" | sort -u)
