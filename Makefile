@@ -107,7 +107,8 @@ TEST_SRCS := $(filter-out $(TEST_SRCS_x86_64),$(wildcard tests/*_test.c)) \
 TEST_PROGS := $(patsubst %.c,$(OUTPUT)/%,$(TEST_SRCS))
 TEST_CFLAGS := -isystem $(KDIR)/tools/testing/selftests
 # Host-only tests in shell (kselftest's ktap_helpers.sh from KDIR).
-TEST_SCRIPTS := tests/run_vmtests_test.sh tests/kselftest_install_test.sh
+TEST_SCRIPTS := tests/run_vmtests_test.sh tests/kselftest_install_test.sh \
+		tests/interrupt_test.sh
 
 PROG := $(OUTPUT)/ktstr
 # The raw-KVM smoke test (x86 real mode, or arm64 EL1), run by run_vmtests.sh.
@@ -383,13 +384,28 @@ check_aarch64:
 check: check_aarch64
 endif
 endif
-.PHONY: check check_aarch64
+.PHONY: check check_aarch64 check_san
 # Every libFuzzer harness over the seed corpus (fuzz/corpus/): a crash on
 # a known input stops the run before the suites.
 check: fuzz_corpus
+# The unit tests built with SAN=1 (ASan + UBSan) in their own OUTPUT,
+# build/san, with the ktstr binary cli_input_test runs, run and counted
+# with the others.
+ifneq ($(SAN),1)
+SAN_OUTPUT := $(OUTPUT)/build/san
+CHECK_SAN_TESTS := $(patsubst $(OUTPUT)/%,$(SAN_OUTPUT)/%,$(TEST_PROGS))
+check_san:
+	$(call msg,MAKE,SAN=1 $(SAN_OUTPUT))
+	+$(Q)$(MAKE) --no-print-directory SAN=1 O= OUTPUT=$(SAN_OUTPUT) san_tests
+check: check_san
+endif
+.PHONY: san_tests
+san_tests: $(PROG) $(TEST_PROGS)
+	@:
 check: all
-	$(Q)KDIR=$(KDIR) O=$(O) OUTPUT=$(OUTPUT) KTSTR=$(PROG) scripts/run_tests.sh \
-		$(CHECK_SUITES) $(TEST_PROGS) $(TEST_SCRIPTS)
+	$(Q)KDIR=$(KDIR) O=$(O) OUTPUT=$(OUTPUT) KTSTR=$(PROG) \
+		ASAN_OPTIONS=$${ASAN_OPTIONS:-verify_asan_link_order=0} scripts/run_tests.sh \
+		$(CHECK_SUITES) $(TEST_PROGS) $(CHECK_SAN_TESTS) $(TEST_SCRIPTS)
 
 bench: all
 	$(Q)KDIR=$(KDIR) KTSTR=$(PROG) bench/boot.sh

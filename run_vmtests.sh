@@ -104,8 +104,8 @@ list_tests() {
 	f=$cache/test-list.$(sha256sum <"$KTSTR" | cut -c1-16)
 	if [ ! -s "$f" ]; then
 		mkdir -p "$cache"
-		"${KTSTR_EMU_HOST:-$here/scripts/emulated-host.sh}" --timeout 600 \
-			--rw "$(dirname "$(readlink -f "$KTSTR")")" -- "$KTSTR" list --long >"$f.$$" &&
+		(ktstr_pdeath TERM "${KTSTR_EMU_HOST:-$here/scripts/emulated-host.sh}" --timeout 600 \
+			--rw "$(dirname "$(readlink -f "$KTSTR")")" -- "$KTSTR" list --long) >"$f.$$" &&
 			[ -s "$f.$$" ] || { rm -f "$f.$$"; return 1; }
 		find "$cache" -maxdepth 1 -name 'test-list.*' ! -name "${f##*/}.$$" -delete
 		mv "$f.$$" "$f"
@@ -124,7 +124,7 @@ while read -r name cat _ wd shape _; do
 done <<<"$list"
 [[ " $categories " != *" boot "* ]] ||
 	names=("boot:vm_smoke" "boot:bad_kernel_path" "boot:shell_interactive" "boot:shell_tty"
-	       "boot:shell_distro_kernel" "${names[@]}")
+	       "boot:shell_distro_kernel" "boot:interrupt_cleanup" "${names[@]}")
 [[ " $categories " != *" sched "* ]] || names+=("sched:stats_cli" "sched:shell_scheduler")
 [[ " $categories " != *" perf "* ]] || names+=("perf:no_skip_exit" "perf:perf_contention")
 hostshape[perf_contention]=${hostshape[perf_mode_isolated]:-}
@@ -316,7 +316,7 @@ run_no_skip_exit() {
 
 # What a run may leave behind: ktstr processes, ktstr cgroups, held LLC
 # locks, the hugepage pool's free and reserved counts.
-leftovers() {
+perf_leftovers() {
 	local f held=0 hp=/sys/kernel/mm/hugepages/hugepages-2048kB
 	for f in "${KTSTR_LOCK_DIR:-/run/ktstr}"/llc-*.lock; do
 		[ ! -e "$f" ] || flock -n "$f" true || held=$((held + 1))
@@ -332,7 +332,7 @@ run_perf_contention() {
 	local f l pid i rc out first before after ok=0
 	local lockdir=${KTSTR_LOCK_DIR:-/run/ktstr}
 	f=$(mktemp)
-	before=$(leftovers)
+	before=$(perf_leftovers)
 	"$KTSTR" run -t perf_mode_isolated --kernel "$kernel" >"$f" 2>&1 &
 	pid=$!
 	for i in $(seq 1 1200); do
@@ -370,10 +370,98 @@ run_perf_contention() {
 	echo "$first" | sed 's/^/first: /'
 	[ $rc = 0 ] && [[ $first == *"ok 1 perf_mode_isolated"* ]] ||
 		{ echo "first run: exit $rc, want it to pass after the others"; ok=1; }
-	after=$(leftovers)
+	after=$(perf_leftovers)
 	echo "before: $before"
 	echo "after:  $after"
 	[ "$before" = "$after" ] || { echo "something was left behind"; ok=1; }
+	return $ok
+}
+
+# What an interrupted ktstr run could leave behind, one sorted line each:
+# its processes (any whose command line names DIR, the runs' own dir), the
+# budget cpusets (ktstr-PID-vcpus), temp files (*.tmp.PID: --json,
+# initramfs cache), lock files, sockets and ktstr's temp dirs and files.
+# Not all the cache: in the emulated host it is a 9p share holding kernel
+# trees, which find would crawl for minutes.
+leftovers() { # leftovers DIR
+	local cache=${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr} p
+	for p in $(pgrep -f -- "$1"); do
+		[ "$p" = "$BASHPID" ] || echo "process $p $(tr '\0' ' ' </proc/"$p"/cmdline 2>/dev/null)"
+	done
+	# No find -printf: busybox's (the arm64 emulated host) lacks it.
+	{
+		find /sys/fs/cgroup -maxdepth 8 -type d -name 'ktstr-*' | sed 's/^/cgroup /'
+		find "$1" "$cache" /tmp /dev/shm /run \
+			-maxdepth 2 -xdev -name '*.tmp.*' | sed 's/^/temp /'
+		find "$1" "$cache" /tmp /dev/shm /run \
+			-maxdepth 2 -xdev -name '*.lock' | sed 's/^/lock /'
+		find "$1" /tmp /dev/shm /run -maxdepth 3 -xdev -type s | sed 's/^/socket /'
+		find /tmp /dev/shm -maxdepth 1 -name 'ktstr*' | sed 's/^/tempdir /'
+		find "$1" -mindepth 1 | sed 's/^/file /'
+	} 2>/dev/null
+}
+# SIGKILL, then SIGINT, of `ktstr run --json F --stats-sock S --cpu-cap 1`
+# while its VM runs (boot_hang: until its watchdog). After the SIGKILL,
+# nothing of it runs and F does not exist (what it left, the cpuset, F's
+# temp file and S, is printed); the SIGINTed run, given the same F and S,
+# removes those, exits 130 with the test after it not run, and leaves F
+# valid JSON and nothing else: the leftovers are those from before.
+interrupt_once() { # interrupt_once SIGNAL TESTS...: $pid, $irc, $iout
+	local sig=$1 i old
+	shift
+	old=$(stat -c %i "$sock" 2>/dev/null)
+	"$KTSTR" run "${@/#/-t}" --kernel "$kernel" --cpu-cap 1 --json "$json" \
+		--stats-sock "$sock" >"$dir/log" 2>&1 &
+	pid=$!
+	# The socket is the VM's: made afresh when it starts (replacing one
+	# a killed run left), removed when it ends.
+	for i in $(seq 1 1200); do
+		[ ! -S "$sock" ] || [ "$(stat -c %i "$sock")" = "$old" ] || break
+		kill -0 $pid 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ -S "$sock" ] && [ "$(stat -c %i "$sock")" != "$old" ]; then
+		sleep 1
+		echo "$sig to ktstr run $pid with its VM running"
+	else
+		echo "ktstr run $pid never started its VM"
+	fi
+	kill -"$sig" $pid
+	wait $pid 2>/dev/null; irc=$?
+	iout=$(<"$dir/log")
+	rm -f "$dir/log"
+	printf '%s\n' "$iout" | tail -n 8
+	echo "exit status $irc"
+}
+run_interrupt_cleanup() {
+	local dir json sock before after pid irc iout ok=0 d=/dev/shm
+	[ -d "$d" ] && [ -w "$d" ] || d=${TMPDIR:-/tmp}
+	dir=$(mktemp -d "$d/ktstr-intr.XXXXXX")
+	json=$dir/out.json sock=$dir/stats.sock
+	before=$(leftovers "$dir" | sort -u)
+	interrupt_once KILL boot_hang
+	after=$(leftovers "$dir" | sort -u)
+	echo "left by the SIGKILLed run (removed by the next):"
+	comm -13 <(echo "$before") <(echo "$after") | sed 's/^/  /'
+	[ $irc = 137 ] && [ ! -e "$json" ] && ! kill -0 $pid 2>/dev/null || ok=1
+	interrupt_once INT boot_hang boot_pid1
+	[ $irc = 130 ] && [[ $iout == *"ok 2 boot_pid1 # SKIP not run"* ]] || ok=1
+	# Whole: valid, and ending with what ktstr writes last.
+	if command -v python3 >/dev/null; then
+		python3 -c 'import json, sys; assert json.load(open(sys.argv[1]))["interrupted"] == "SIGINT"' \
+			"$json" || { echo "$json: not valid JSON, or no \"interrupted\": \"SIGINT\""; ok=1; }
+	else	# the arm64 emulated host: no python
+		[[ $(<"$json") == '{"kernel": '*'"interrupted": "SIGINT"}' ]] ||
+			{ echo "$json looks truncated"; ok=1; }
+	fi
+	rm -f "$json"
+	after=$(leftovers "$dir" | sort -u)
+	if [ "$before" != "$after" ]; then
+		echo "left behind:"
+		diff <(echo "$before") <(echo "$after") | sed -n 's/^[<>]/  &/p'
+		ok=1
+	fi
+	rmdir "$dir"
 	return $ok
 }
 
@@ -390,11 +478,12 @@ on_signal() { # on_signal SIGNUM
 	trap - INT TERM HUP PIPE
 	for p in ${child:-} ${hpid:-} ${hbpid:-}; do kill_tree "$p"; done
 	wait 2>/dev/null
+	rm -f -- ${bgout:+"$bgout"} ${hb:+"$hb"}
 	# Our reader may be gone (SIGPIPE, SIGHUP): say it last.
 	echo "# ktstr: run_vmtests.sh stopped by signal $1" 2>/dev/null
 	exit $((128 + $1))
 }
-child='' hpid='' hbpid=''
+child='' hpid='' hbpid='' bgout='' hb=''
 trap 'on_signal 1' HUP
 trap 'on_signal 2' INT
 trap 'on_signal 13' PIPE
@@ -433,14 +522,14 @@ heartbeat() {
 # Runs one check in the background, so that a signal reaches its trap at
 # once (bash defers traps while a foreground command runs).
 run_bg() { # run_bg FUNCTION [ARGS]: its output in $out, its status in $rc
-	local f
-	f=$(mktemp "${TMPDIR:-/tmp}/ktstr-vmt.XXXXXX")
-	"$@" >"$f" 2>&1 &
+	bgout=$(mktemp "${TMPDIR:-/tmp}/ktstr-vmt.XXXXXX")
+	"$@" >"$bgout" 2>&1 &
 	child=$!
 	wait $child; rc=$?
 	child=
-	out=$(<"$f")
-	rm -f "$f"
+	out=$(<"$bgout")
+	rm -f "$bgout"
+	bgout=''
 }
 
 run_here() {
@@ -460,7 +549,7 @@ run_here() {
 		[ $share = 0 ] || echo "# start $name"
 		case $name in
 		vm_smoke|bad_kernel_path|shell_interactive|shell_tty|stats_cli|\
-		shell_scheduler|no_skip_exit|perf_contention|shell_distro_kernel)
+		shell_scheduler|no_skip_exit|perf_contention|shell_distro_kernel|interrupt_cleanup)
 			run_bg "run_$name" ;;
 		*) run_bg "$KTSTR" run -t "$name" --kernel "$kernel" ;;
 		esac
@@ -488,6 +577,7 @@ test_limit() {
 	vm_smoke|bad_kernel_path) base=150 ;;
 	shell_interactive|shell_tty|shell_scheduler) base=600 ;;
 	shell_distro_kernel) base=300 ;;
+	interrupt_cleanup) base=300 ;;
 	stats_cli) base=${watchdog[stats_builtin]:-60} ;;
 	no_skip_exit) base=${watchdog[perf_mode_isolated]:-60} ;;
 	perf_contention) base=$((2 * ${watchdog[perf_mode_isolated]:-60})) ;;
@@ -527,9 +617,16 @@ emu_line() {
 # KTSTR_EMU_HOST replaces scripts/emulated-host.sh (tests/run_vmtests_test.sh).
 run_emulated() {
 	local cache rws retried=" " hosts=0 wedges=0 started fd line cur left
-	local deadline rc why hb partial t age=0 hbv hbseen maxgap ntests
+	local deadline rc why partial t age=0 hbv hbseen maxgap ntests
 	cache=${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}
 	mkdir -p "$cache"
+	# The heartbeat files of runners that were SIGKILLed (no trap ran).
+	for line in "$cache"/emu-heartbeat.*.*; do
+		t=${line#"$cache"/emu-heartbeat.}
+		t=${t%%.*}
+		[[ $t =~ ^[0-9]+$ ]] && [ "$t" != $$ ] || continue
+		kill -0 "$t" 2>/dev/null || [ -d "/proc/$t" ] || rm -f "$line"
+	done
 	rws=(--rw "$cache" --rw "$(dirname "$(readlink -f "$KTSTR")")")
 	# An emulated host of another architecture cannot see the host root:
 	# this script and the kernel (under the cache) come in as shares too.
@@ -550,7 +647,7 @@ run_emulated() {
 		exec {fd}< <(export "${emu_env[@]}"
 			KTSTR_EMU_HEARTBEAT_FILE=$hb KTSTR_VMTESTS="${pending[*]}" \
 			KTSTR_VMTESTS_FIRST=$((n + 1)) \
-			exec "${KTSTR_EMU_HOST:-$here/scripts/emulated-host.sh}" --timeout "$left" "${rws[@]}" \
+			ktstr_pdeath TERM "${KTSTR_EMU_HOST:-$here/scripts/emulated-host.sh}" --timeout "$left" "${rws[@]}" \
 			-- "$here/run_vmtests.sh" -k "$kernel" 2>&1)
 		hpid=$!
 		cur='' started=0 why='' partial='' ntests=0
@@ -590,6 +687,7 @@ run_emulated() {
 		wait "$hpid"; rc=$?
 		hpid=''
 		rm -f "$hb"
+		hb=''
 		echo "# ktstr: emulated KVM host $hosts: $ntests result(s), longest heartbeat gap ${maxgap} s${why:+, wedged}"
 		[ -z "$why" ] || wedges=$((wedges + 1))
 		[ ${#pending[@]} -gt 0 ] || break

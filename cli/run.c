@@ -573,12 +573,14 @@ static int pick_initramfs(const struct ktstr_test *t, const char *ext,
  * The JSON goes to PATH.tmp.PID, renamed over PATH when the run is done
  * (interrupted or not): an interrupted or killed run never leaves a
  * truncated PATH, and the temp file is removed on die() or a second
- * signal. Created exclusively, never through a symlink.
+ * signal; a SIGKILLed run's is removed by the next run writing PATH.
+ * Created exclusively, never through a symlink.
  */
 static FILE *json_open(const char *path, char **tmp, int *slot)
 {
 	int fd;
 
+	prune_stale_tmp_of(path);
 	*tmp = xasprintf("%s.tmp.%d", path, getpid());
 	unlink(*tmp);
 	fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,

@@ -60,11 +60,17 @@ void scx_exit_format(const struct scx_exit *e, char *out, size_t len)
 		 e->msg[0] ? ": " : "", e->msg);
 }
 
-/* Copies at most @n bytes of @src into @dst, NUL-terminated. */
+/*
+ * Copies at most @n bytes of @src into @dst, NUL-terminated. @src may be
+ * NULL when @n is 0 (an empty file's buffer): memcpy() must not see it.
+ */
 static void copy_upto(char *dst, size_t size, const char *src, size_t n)
 {
+	if (!size)
+		return;
 	n = MIN(n, size - 1);
-	memcpy(dst, src, n);
+	if (n)
+		memcpy(dst, src, n);
 	dst[n] = '\0';
 }
 

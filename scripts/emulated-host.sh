@@ -31,6 +31,7 @@
 # to test what the emulated host's wedges depend on; x86_64 only).
 set -euo pipefail
 
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 say() { printf '# emulated-host: %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 125; }
 trap 'exit 130' INT; trap 'exit 143' TERM HUP	# runs the EXIT trap
@@ -301,7 +302,17 @@ cleanup() {
 	rm -rf "$H"
 }
 trap cleanup EXIT
+# The temp dirs of runs that were SIGKILLed, whose lock nobody holds any
+# more (neither they nor their QEMU). Ours is locked before it is named
+# "lock", so no run ever sees it unlocked.
+for d in "${TMPDIR:-/tmp}"/ktstr-emu.*; do
+	[ -f "$d/lock" ] || continue
+	(exec 8<"$d/lock" && flock -n 8) 2>/dev/null && rm -rf "$d"
+done
 H=$(mktemp -d "${TMPDIR:-/tmp}/ktstr-emu.XXXXXX")
+exec {LOCKFD}>"$H/lock.new"
+flock "$LOCKFD"
+mv "$H/lock.new" "$H/lock"
 S=$H/job
 mkdir "$S"
 mkfifo "$H/out" "$H/err" "$H/nap"
@@ -355,9 +366,14 @@ for i in "${!RW[@]}"; do share "ekrw$i" "${RW[$i]}"; done
 
 # ---- run: relays from the guest's ports to our stdout and stderr; if our
 # reader goes away, keep draining so the guest never blocks on a full port.
+# Each relay and its cat die with this script too: SIGKILLed before QEMU
+# opened a port's fifo, it would leave a cat blocked in open() for good,
+# holding the temp dir's lock.
+export -f ktstr_pdeath
+RELAY='(ktstr_pdeath KILL cat "$1") || (ktstr_pdeath KILL cat "$1" >/dev/null)'
 start_relays() {
-	{ cat "$H/out" || cat "$H/out" >/dev/null; } & ROUT=$!
-	{ cat "$H/err" >&2 || cat "$H/err" >/dev/null; } & RERR=$!
+	ktstr_pdeath KILL bash -c "$RELAY" relay "$H/out" & ROUT=$!
+	ktstr_pdeath KILL bash -c "$RELAY" relay "$H/err" >&2 & RERR=$!
 }
 stop_relays() {	# unblock relays still waiting in open(), then reap them
 	for f in "$H/out" "$H/err"; do [ ! -p "$f" ] || { exec 9<>"$f"; exec 9>&-; }; done
@@ -372,7 +388,9 @@ now() { NOW=$((${EPOCHREALTIME//[.,]/} / 1000)); }	# ms
 boot() {
 	local boot_end off_end=0
 	start_relays
-	"$QEMU" "${QARGS[@]}" </dev/null >"$H/qemu.log" 2>&1 & QPID=$!
+	# QEMU dies with this script, even a SIGKILLed one (the child forked
+	# here execs setpriv, then QEMU: its parent is this script).
+	ktstr_pdeath KILL "$QEMU" "${QARGS[@]}" </dev/null >"$H/qemu.log" 2>&1 & QPID=$!
 	[ $VERBOSE = 0 ] || { tail -n +1 -F --pid=$QPID "$H/console" 2>/dev/null |
 		sed -u 's/^/# /' >&2 & TPID=$!; }
 	now

@@ -36,3 +36,23 @@ ktstr_elf_arch() {
 	*) echo unknown ;;
 	esac
 }
+
+# ktstr_pdeath SIG CMD [ARGS...]: execs CMD with the parent-death signal
+# SIG (setpriv, util-linux), so CMD gets SIG when the shell that forked it
+# dies, even by SIGKILL, which runs no trap. Call it in the child: after
+# '&', or in a subshell that is itself a child of that shell. A parent
+# that died before the signal was set (the child starting up) is seen
+# after: CMD then gets SIG at once. Plain CMD where setpriv lacks
+# --pdeathsig.
+ktstr_pdeath() {
+	local sig=$1 st
+	shift
+	read -r -a st </proc/self/stat	# st[3]: our parent, first thing
+	# Not '| grep -q': under pipefail an early grep exit fails the test.
+	if [[ $(setpriv --help 2>/dev/null) == *--pdeathsig* ]]; then
+		exec setpriv --pdeathsig "$sig" -- bash -c \
+			'[ "$PPID" = "$1" ] || kill -s "$2" $$; shift 2; exec "$@"' \
+			ktstr_pdeath "${st[3]}" "$sig" "$@"
+	fi
+	exec "$@"
+}

@@ -55,6 +55,8 @@ trap 'rm -f "$log"' EXIT
 echo "TAP version 13"
 echo "1..${#progs[@]}"
 n=0 fail=0
+# Each program (an emulated host, run_vmtests.sh) dies with this runner,
+# even a SIGKILLed one: ktstr_pdeath.
 for p in "${progs[@]}"; do
 	n=$((n + 1))
 	name=${p#"$here"/}
@@ -65,12 +67,12 @@ for p in "${progs[@]}"; do
 	*" --unit-only "*)
 		# nested: the emulated host's runner; its programs' own lines
 		# (one level in) are the individual results.
-		"${cmd[@]}" 2>&1 | tee "$log.nested" | indent
+		ktstr_pdeath TERM "${cmd[@]}" 2>&1 | tee "$log.nested" | indent
 		rc=${PIPESTATUS[0]}
 		sed -n 's/^# //p' "$log.nested" >>"$log"
 		rm -f "$log.nested"
 		name="unit tests ($farch, in an emulated host)" ;;
-	*)	"${cmd[@]}" 2>&1 | tee -a "$log" | indent
+	*)	ktstr_pdeath TERM "${cmd[@]}" 2>&1 | tee -a "$log" | indent
 		rc=${PIPESTATUS[0]} ;;
 	esac
 	case $rc in

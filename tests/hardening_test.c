@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/util.h"
@@ -16,6 +17,17 @@
 #include "kselftest_harness.h"
 #include "tests/dead_pid.h"
 #include "tests/dir_files.h"
+
+/* Last written @secs ago. */
+static void age(const char *dir, const char *name, time_t secs)
+{
+	struct timespec ts[2] = { { time(NULL) - secs, 0 },
+				  { time(NULL) - secs, 0 } };
+	char *p = xasprintf("%s/%s", dir, name);
+
+	utimensat(AT_FDCWD, p, ts, 0);
+	free(p);
+}
 
 static void unlink_in(const char *dir, const char *name)
 {
@@ -56,13 +68,17 @@ TEST(atomic_write_ignores_planted_symlink)
 
 TEST(stale_tmp_pruned)
 {
-	char dir[] = "/tmp/ktstr-hard-XXXXXX", *dead, *mine;
+	char dir[] = "/tmp/ktstr-hard-XXXXXX", *dead, *mine, *fresh;
 
 	ASSERT_NE(NULL, mkdtemp(dir));
 	dead = xasprintf("a.cpio.gz.tmp.%d", dead_pid());
 	mine = xasprintf("b.cpio.gz.tmp.%d", getpid());
+	/* Written just now: maybe by a PID of another namespace. */
+	fresh = xasprintf("g.cpio.gz.tmp.%d", dead_pid());
 	put_in(dir, dead, "");
+	age(dir, dead, 120);
 	put_in(dir, mine, "");
+	put_in(dir, fresh, "");
 	put_in(dir, "c.tmp.1", "");		/* PID 1 lives */
 	put_in(dir, "d.tmp.x", "");
 	put_in(dir, "e.tmp.", "");
@@ -70,6 +86,7 @@ TEST(stale_tmp_pruned)
 	EXPECT_EQ(1, prune_stale_tmp(dir));
 	EXPECT_FALSE(there(dir, dead));
 	EXPECT_TRUE(there(dir, mine));
+	EXPECT_TRUE(there(dir, fresh));
 	EXPECT_TRUE(there(dir, "c.tmp.1"));
 	EXPECT_TRUE(there(dir, "d.tmp.x"));
 	EXPECT_TRUE(there(dir, "e.tmp."));
@@ -77,6 +94,7 @@ TEST(stale_tmp_pruned)
 	EXPECT_EQ(0, prune_stale_tmp(dir));
 	EXPECT_EQ(0, prune_stale_tmp("/nonexistent"));
 	unlink_in(dir, mine);
+	unlink_in(dir, fresh);
 	unlink_in(dir, "c.tmp.1");
 	unlink_in(dir, "d.tmp.x");
 	unlink_in(dir, "e.tmp.");
@@ -84,6 +102,32 @@ TEST(stale_tmp_pruned)
 	EXPECT_EQ(0, rmdir(dir));
 	free(dead);
 	free(mine);
+	free(fresh);
+}
+
+/* Only PATH's own temp files of dead runs: a killed run's --json. */
+TEST(stale_tmp_of_path_pruned)
+{
+	char dir[] = "/tmp/ktstr-hard-XXXXXX", *dead, *other, *path;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	path = xasprintf("%s/out.json", dir);
+	dead = xasprintf("out.json.tmp.%d", dead_pid());
+	other = xasprintf("x.out.json.tmp.%d", dead_pid());
+	put_in(dir, dead, "");
+	put_in(dir, other, "");
+	put_in(dir, "out.json.tmp.1", "");	/* PID 1 lives */
+	EXPECT_EQ(1, prune_stale_tmp_of(path));
+	EXPECT_FALSE(there(dir, dead));
+	EXPECT_TRUE(there(dir, other));
+	EXPECT_TRUE(there(dir, "out.json.tmp.1"));
+	EXPECT_EQ(0, prune_stale_tmp_of(path));
+	unlink_in(dir, other);
+	unlink_in(dir, "out.json.tmp.1");
+	EXPECT_EQ(0, rmdir(dir));
+	free(dead);
+	free(other);
+	free(path);
 }
 
 /* HOME unset: the user's home from passwd, never /tmp/.cache/ktstr. */

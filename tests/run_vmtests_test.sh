@@ -84,7 +84,7 @@ check() { # check DESCRIPTION CONDITION...: prints the output on failure
 }
 
 ktap_print_header
-ktap_set_plan 14
+ktap_set_plan 15
 
 run "pass_a skip_c pass_b"
 check "results pass through, numbered and counted" \
@@ -134,7 +134,9 @@ check "hosts are replaced as often as it takes: 5 wedges, 6 hosts, all pass" \
 	      has "# ktstr: 6 emulated KVM host(s), 5 wedged" && has "pass:6 fail:0" && [ $rc = 0 ]'
 
 # stop SIGNAL: the runner gets SIGNAL while its host runs a wedging test;
-# it must end at once with 128 + SIGNAL, and take the host with it.
+# it must end at once with 128 + SIGNAL, and take the host with it (after
+# SIGKILL, through the host's parent-death signal: it may stay a zombie
+# for a moment, until its new parent reaps it).
 stop() {
 	local sig=$1 pid i
 	rm -rf "$T/state"; mkdir "$T/state"
@@ -150,12 +152,16 @@ stop() {
 	done
 	kill -"$sig" $pid
 	for i in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
-	wait $pid; rc=$?
+	wait $pid 2>/dev/null; rc=$?
 	out=$(<"$T/out")
 	host=$(<"$T/state/host.pid")
 	sleep 0.2
+	for i in $(seq 20); do kill -0 "$host" 2>/dev/null || break; sleep 0.1; done
 	! kill -0 "$host" 2>/dev/null || { echo "# the emulated host $host still runs"; kill "$host"; rc=0; }
 }
+stop KILL
+check "SIGKILL of the runner takes its emulated host too (parent-death signal)" \
+	eval '[ $rc = 137 ]'
 stop TERM
 check "SIGTERM stops the runner and its emulated host (exit 143)" \
 	eval 'has "ok 1 pass_a" && has "stopped by signal 15" && [ $rc = 143 ]'

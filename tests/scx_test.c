@@ -162,6 +162,21 @@ static void put(const char *dir, const char *rel, const char *text)
 		abort();
 }
 
+/*
+ * An empty sysfs file (as a state file is, between the truncate and the
+ * write of "echo disabled > state") reads as "": an empty buffer, NULL
+ * data, that memcpy() must never see (UBSan, make SAN=1).
+ */
+TEST_F(fake_sysfs, empty_line)
+{
+	char path[128], out[16] = "x";
+
+	put(self->dir, "state", "");
+	snprintf(path, sizeof(path), "%s/state", self->dir);
+	ASSERT_EQ(0, scx_read_line(path, out, sizeof(out)));
+	ASSERT_STREQ("", out);
+}
+
 TEST_F(fake_sysfs, llc_map)
 {
 	uint32_t map[6];

@@ -312,22 +312,62 @@ int tmp_file_owner(const char *name)
 	return pid;
 }
 
-int prune_stale_tmp(const char *dir)
+/*
+ * NAME.tmp.PID in @dir of a dead PID, unchanged for @min_age seconds;
+ * any NAME when @name is NULL.
+ */
+static int prune_tmp(const char *dir, const char *name, time_t min_age)
 {
 	DIR *d = opendir(dir);
+	time_t now = time(NULL);
 	struct dirent *e;
+	struct stat st;
 	int n = 0;
 
 	while (d && (e = readdir(d))) {
 		int pid = tmp_file_owner(e->d_name);
+		size_t len = pid ? strrchr(e->d_name, '.') - e->d_name - 4 : 0;
 
 		if (!pid || pid == getpid() || !pid_dead(pid))
+			continue;
+		if (name && (len != strlen(name) ||
+			     strncmp(e->d_name, name, len)))
+			continue;
+		if (min_age && (fstatat(dirfd(d), e->d_name, &st,
+					AT_SYMLINK_NOFOLLOW) ||
+				st.st_mtime > now - min_age))
 			continue;
 		if (!unlinkat(dirfd(d), e->d_name, 0))
 			n++;
 	}
 	if (d)
 		closedir(d);
+	return n;
+}
+
+/*
+ * The cache is shared with ktstr runs in other PID namespaces (emulated
+ * KVM hosts mount it over 9p): their PIDs mean nothing here, so a temp
+ * file goes only once a minute has passed since its last write, which
+ * write_file_atomic() finishes in far less.
+ */
+#define TMP_MIN_AGE 60
+
+int prune_stale_tmp(const char *dir)
+{
+	return prune_tmp(dir, NULL, TMP_MIN_AGE);
+}
+
+int prune_stale_tmp_of(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	const char *name = slash ? slash + 1 : path;
+	int n;
+
+	if (slash)
+		*slash = '\0';
+	n = *name ? prune_tmp(slash ? (*dir ? dir : "/") : ".", name, 0) : 0;
+	free(dir);
 	return n;
 }
 

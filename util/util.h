@@ -80,13 +80,20 @@ int write_all(int fd, const void *data, size_t len);
 int write_file_atomic(const char *path, const void *data, size_t len);
 /*
  * Removes NAME.tmp.PID files in @dir whose PID no longer exists (a run
- * killed mid-write); returns how many.
+ * killed mid-write) and that were not written for a minute (a PID of
+ * another namespace: an emulated host sharing the cache); returns how
+ * many.
  */
 int prune_stale_tmp(const char *dir);
 /* True when no process @pid exists (kill(pid, 0) fails with ESRCH). */
 bool pid_dead(int pid);
 /* The PID of a NAME.tmp.PID file name, else 0. */
 int tmp_file_owner(const char *name);
+/*
+ * PATH.tmp.PID files only, of dead PIDs, at once (a killed run's --json,
+ * removed by the next run writing PATH).
+ */
+int prune_stale_tmp_of(const char *path);
 int mkdir_p(const char *path, unsigned int mode);
 
 /* ${KTSTR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ktstr}, created. */
