@@ -65,7 +65,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	  -std=gnu11 -D_GNU_SOURCE -MD -MP -I$(CURDIR) -I$(OUTPUT) \
 	  -isystem $(UAPI_INC)
-LDLIBS += -lelf -lz -lpthread
+LDLIBS += -lelf -lz -lpthread -lm
 # STATIC=1: static binaries, for a host without the target's userland
 # (the emulated arm64 KVM host); libelf and zlib from their -dev .a files.
 # A cross build is static unless STATIC=0.

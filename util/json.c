@@ -213,6 +213,71 @@ static bool value(struct json_in *in, int depth)
 	return eat(in, close);
 }
 
+/*
+ * value() that also calls @cb for every scalar, with its path: object keys
+ * (raw, as written) and array indices joined by '.'.
+ */
+static bool walk(struct json_in *in, struct buf *path, json_walk_fn cb,
+		 void *ctx, int depth)
+{
+	size_t keep = path->len, i = 0;
+	const char *start;
+	char close;
+
+	skip_ws(in);
+	if (in->p >= in->end)
+		return false;
+	if (*in->p != '{' && *in->p != '[') {
+		start = in->p;
+		if (!value(in, depth))
+			return false;
+		buf_putc(path, 0);
+		cb(ctx, (char *)path->data, start, in->p - start);
+		path->len = keep;
+		return true;
+	}
+	if (depth >= JSON_MAX_DEPTH)
+		return false;
+	close = *in->p++ == '{' ? '}' : ']';
+	skip_ws(in);
+	if (eat(in, close))
+		return true;
+	do {
+		if (keep)
+			buf_putc(path, '.');
+		if (close == '}') {
+			skip_ws(in);
+			start = in->p;
+			if (!string(in))
+				return false;
+			buf_put(path, start + 1, in->p - start - 2);
+			skip_ws(in);
+			if (!eat(in, ':'))
+				return false;
+		} else {
+			buf_printf(path, "%zu", i++);
+		}
+		if (!walk(in, path, cb, ctx, depth + 1))
+			return false;
+		path->len = keep;
+		skip_ws(in);
+	} while (eat(in, ','));
+	return eat(in, close);
+}
+
+bool json_walk(const char *s, size_t len, json_walk_fn cb, void *ctx)
+{
+	struct json_in in = { s, s + len };
+	struct buf path = {};
+	bool ok;
+
+	if (!json_valid(s, len))
+		return false;
+	ok = walk(&in, &path, cb, ctx, 0);
+	buf_free(&path);
+	return ok;
+}
+
 bool json_valid(const char *s, size_t len)
 {
 	struct json_in in = { s, s + len };
