@@ -229,10 +229,8 @@ int policy_parse(struct policy *p, const char *text, char *err, size_t errlen)
 		p->rules = xrealloc(p->rules, (p->nr + 1) * sizeof(*p->rules));
 		p->rules[p->nr++] = (struct policy_rule){
 			xstrdup(pat), th, n == 3 ? parse_dir(dir) : DIR_NONE,
+			n == 3,
 		};
-		/* "none" is a direction too: remember that it was given. */
-		if (n == 3 && !strcmp(dir, "none"))
-			p->rules[p->nr - 1].dir = -1;
 	}
 	return 0;
 }
@@ -275,9 +273,7 @@ void policy_lookup(const struct policy *p, const char *metric,
 		if (!metric_match(p->rules[j].pattern, metric))
 			continue;
 		*threshold = p->rules[j].threshold;
-		if ((int)p->rules[j].dir == -1)
-			*dir = DIR_NONE;
-		else if (p->rules[j].dir != DIR_NONE)
+		if (p->rules[j].has_dir)
 			*dir = p->rules[j].dir;
 	}
 }

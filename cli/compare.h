@@ -33,7 +33,8 @@ double median(const double *v, int n);
 struct policy_rule {
 	char *pattern;			/* fnmatch() on the metric */
 	double threshold;		/* percent */
-	enum cmp_dir dir;		/* DIR_NONE: keep the default */
+	enum cmp_dir dir;
+	bool has_dir;			/* else the default direction stays */
 };
 
 struct policy {

@@ -150,27 +150,29 @@ TEST(policy_file)
 	enum cmp_dir dir;
 	double th;
 	char err[128];
+	static const struct {
+		const char *metric;
+		enum cmp_dir dir;
+		double th;
+	} want[] = {
+		{ "steady/rate", DIR_HIGHER, 2.5 },	/* the last match */
+		{ "other/rate", DIR_HIGHER, 5 },	/* FIELD alone */
+		{ "s/max_gap_ms", DIR_HIGHER, 20 },
+		{ "wall_s", DIR_NONE, 50 },
+		{ "s/wake_latency_ns.p99", DIR_LOWER, COMPARE_THRESHOLD },
+	};
+	unsigned int i;
 
 	ASSERT_EQ(0, policy_parse(&p,
 		"# comment\n\nrate 5\n*/max_gap_ms 20 higher  # odd, but allowed\n"
 		"steady/rate 2.5\nwall_s 50 none\n", err, sizeof(err)));
 	ASSERT_EQ(4, p.nr);
-	policy_lookup(&p, "steady/rate", &dir, &th);
-	EXPECT_EQ(DIR_HIGHER, dir);
-	EXPECT_EQ(2.5, th);
-	policy_lookup(&p, "other/rate", &dir, &th);
-	EXPECT_EQ(DIR_HIGHER, dir);
-	EXPECT_EQ(5, th);
-	policy_lookup(&p, "s/max_gap_ms", &dir, &th);
-	EXPECT_EQ(DIR_HIGHER, dir);
-	EXPECT_EQ(20, th);
-	policy_lookup(&p, "wall_s", &dir, &th);
-	EXPECT_EQ(DIR_NONE, dir);
-	EXPECT_EQ(50, th);
-	policy_lookup(&p, "s/wake_latency_ns.p99", &dir, &th);
-	EXPECT_EQ(DIR_LOWER, dir);
-	EXPECT_EQ(COMPARE_THRESHOLD, th);
-	p.threshold = 3;
+	for (i = 0; i < ARRAY_SIZE(want); i++) {
+		policy_lookup(&p, want[i].metric, &dir, &th);
+		EXPECT_EQ(want[i].dir, dir) TH_LOG("%s", want[i].metric);
+		EXPECT_EQ(want[i].th, th) TH_LOG("%s", want[i].metric);
+	}
+	p.threshold = 3;	/* --threshold: where no line matches */
 	policy_lookup(&p, "s/iters", &dir, &th);
 	EXPECT_EQ(DIR_HIGHER, dir);
 	EXPECT_EQ(3, th);

@@ -169,13 +169,15 @@ static bool word(struct json_in *in, const char *w)
 	return true;
 }
 
-static bool value(struct json_in *in, int depth)
-{
-	char close;
+/* json_walk()'s callback and the path to the value being read. */
+struct json_walker {
+	json_walk_fn cb;
+	void *ctx;
+	struct buf path;
+};
 
-	skip_ws(in);
-	if (in->p >= in->end)
-		return false;
+static bool scalar(struct json_in *in)
+{
 	switch (*in->p) {
 	case '"':
 		return string(in);
@@ -185,42 +187,15 @@ static bool value(struct json_in *in, int depth)
 		return word(in, "false");
 	case 'n':
 		return word(in, "null");
-	case '{':
-	case '[':
-		break;
 	default:
 		return number(in);
 	}
-	if (depth >= JSON_MAX_DEPTH)
-		return false;
-	close = *in->p++ == '{' ? '}' : ']';
-	skip_ws(in);
-	if (eat(in, close))
-		return true;
-	do {
-		if (close == '}') {
-			skip_ws(in);
-			if (!string(in))
-				return false;
-			skip_ws(in);
-			if (!eat(in, ':'))
-				return false;
-		}
-		if (!value(in, depth + 1))
-			return false;
-		skip_ws(in);
-	} while (eat(in, ','));
-	return eat(in, close);
 }
 
-/*
- * value() that also calls @cb for every scalar, with its path: object keys
- * (raw, as written) and array indices joined by '.'.
- */
-static bool walk(struct json_in *in, struct buf *path, json_walk_fn cb,
-		 void *ctx, int depth)
+/* One value; with @w, each scalar also goes to its callback. */
+static bool value(struct json_in *in, int depth, struct json_walker *w)
 {
-	size_t keep = path->len, i = 0;
+	size_t keep = w ? w->path.len : 0, i = 0;
 	const char *start;
 	char close;
 
@@ -229,11 +204,13 @@ static bool walk(struct json_in *in, struct buf *path, json_walk_fn cb,
 		return false;
 	if (*in->p != '{' && *in->p != '[') {
 		start = in->p;
-		if (!value(in, depth))
+		if (!scalar(in))
 			return false;
-		buf_putc(path, 0);
-		cb(ctx, (char *)path->data, start, in->p - start);
-		path->len = keep;
+		if (w) {
+			buf_putc(&w->path, 0);
+			w->cb(w->ctx, (char *)w->path.data, start, in->p - start);
+			w->path.len = keep;
+		}
 		return true;
 	}
 	if (depth >= JSON_MAX_DEPTH)
@@ -243,23 +220,25 @@ static bool walk(struct json_in *in, struct buf *path, json_walk_fn cb,
 	if (eat(in, close))
 		return true;
 	do {
-		if (keep)
-			buf_putc(path, '.');
+		if (w && keep)
+			buf_putc(&w->path, '.');
 		if (close == '}') {
 			skip_ws(in);
 			start = in->p;
 			if (!string(in))
 				return false;
-			buf_put(path, start + 1, in->p - start - 2);
+			if (w)
+				buf_put(&w->path, start + 1, in->p - start - 2);
 			skip_ws(in);
 			if (!eat(in, ':'))
 				return false;
-		} else {
-			buf_printf(path, "%zu", i++);
+		} else if (w) {
+			buf_printf(&w->path, "%zu", i++);
 		}
-		if (!walk(in, path, cb, ctx, depth + 1))
+		if (!value(in, depth + 1, w))
 			return false;
-		path->len = keep;
+		if (w)
+			w->path.len = keep;
 		skip_ws(in);
 	} while (eat(in, ','));
 	return eat(in, close);
@@ -268,21 +247,21 @@ static bool walk(struct json_in *in, struct buf *path, json_walk_fn cb,
 bool json_walk(const char *s, size_t len, json_walk_fn cb, void *ctx)
 {
 	struct json_in in = { s, s + len };
-	struct buf path = {};
-	bool ok;
+	struct json_walker w = { cb, ctx };
 
+	/* Validated first: no callback for a value that turns out bad. */
 	if (!json_valid(s, len))
 		return false;
-	ok = walk(&in, &path, cb, ctx, 0);
-	buf_free(&path);
-	return ok;
+	value(&in, 0, &w);
+	buf_free(&w.path);
+	return true;
 }
 
 bool json_valid(const char *s, size_t len)
 {
 	struct json_in in = { s, s + len };
 
-	if (!s || !value(&in, 0))
+	if (!s || !value(&in, 0, NULL))
 		return false;
 	skip_ws(&in);
 	return in.p == in.end;
