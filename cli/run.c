@@ -578,9 +578,9 @@ static void json_close(FILE *f, const char *path, char *tmp, int slot)
 	free(tmp);
 }
 
-/* One run of @t, repeat @rep of o->repeat (or the only one: 0). */
+/* One run of @t, or its "not run" when interrupted. */
 static void run_sample(const struct ktstr_test *t, const struct run_options *o,
-		       int rep, char **initrd, const char **packed,
+		       char **initrd, const char **packed,
 		       struct test_run *tr, int *not_run)
 {
 	int sig = hostsig_pending();
@@ -597,9 +597,6 @@ static void run_sample(const struct ktstr_test *t, const struct run_options *o,
 				   tr)) {
 		run_one(t, o, *initrd, tr);
 	}
-	if (rep)
-		snprintf(tr->msg + strlen(tr->msg), sizeof(tr->msg) - strlen(tr->msg),
-			 "%srepeat %d/%d", tr->msg[0] ? "; " : "", rep, o->repeat);
 }
 
 int run_tests(const struct run_options *o)
@@ -651,11 +648,17 @@ int run_tests(const struct run_options *o)
 		for (rep = repeat > 1; rep <= (repeat > 1 ? repeat : 0); rep++) {
 			struct test_run tr;
 			struct buf body = {};
+			char *msg;
 			int r;
 
-			run_sample(t, o, rep, &initrd, &packed, &tr, &not_run);
-			tap_result(&tap, t->name, tr.verdict, tr.msg,
+			run_sample(t, o, &initrd, &packed, &tr, &not_run);
+			/* TAP says which repeat; the result files have "repeat". */
+			msg = rep ? xasprintf("%s%srepeat %d/%d", tr.msg,
+					      tr.msg[0] ? "; " : "", rep, repeat) :
+				    xstrdup(tr.msg);
+			tap_result(&tap, t->name, tr.verdict, msg,
 				   (char *)tr.diag.data);
+			free(msg);
 			json_result(&body, t, o, &tr);
 			buf_printf(&body, ", \"repeat\": %d", rep);
 			if (json)
