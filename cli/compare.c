@@ -421,8 +421,8 @@ static void scan_free(struct file_scan *fs)
 	free(fs->verdict);
 }
 
-static struct series *series_get(struct result_set *rs, const char *test,
-				 const char *metric)
+static struct series *series_find(struct result_set *rs, const char *test,
+				  const char *metric)
 {
 	int i;
 
@@ -430,6 +430,16 @@ static struct series *series_get(struct result_set *rs, const char *test,
 		if (!strcmp(rs->s[i].test, test) &&
 		    !strcmp(rs->s[i].metric, metric))
 			return &rs->s[i];
+	return NULL;
+}
+
+static struct series *series_get(struct result_set *rs, const char *test,
+				 const char *metric)
+{
+	struct series *s = series_find(rs, test, metric);
+
+	if (s)
+		return s;
 	rs->s = xrealloc(rs->s, (rs->nr + 1) * sizeof(*rs->s));
 	rs->s[rs->nr] = (struct series){ xstrdup(test), xstrdup(metric) };
 	return &rs->s[rs->nr++];
@@ -566,7 +576,7 @@ int cmd_stats_compare(int argc, char **argv)
 	struct buf out = {}, ptext = {};
 	bool json = false;
 	char err[512], *end;
-	int c, i, j, regressed = 0, nout = 0;
+	int c, i, regressed = 0, nout = 0, matched = 0, unmatched;
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		fputs(compare_help, stdout);
@@ -620,17 +630,15 @@ int cmd_stats_compare(int argc, char **argv)
 		       "change", "p", "verdict");
 	}
 	for (i = 0; i < base.nr; i++) {
-		struct series *b = &base.s[i], *s = NULL;
+		struct series *b = &base.s[i];
+		struct series *s = series_find(&cand, b->test, b->metric);
 		struct cmp_result r;
 		enum cmp_dir dir;
 		double th;
 
-		for (j = 0; j < cand.nr && !s; j++)
-			if (!strcmp(cand.s[j].test, b->test) &&
-			    !strcmp(cand.s[j].metric, b->metric))
-				s = &cand.s[j];
 		if (!s)
 			continue;
+		matched++;
 		policy_lookup(&pol, b->metric, &dir, &th);
 		compare_samples(b->v, b->n, s->v, s->n, dir, th, &r);
 		regressed += r.verdict == CMP_REGRESSED;
@@ -663,13 +671,19 @@ int cmd_stats_compare(int argc, char **argv)
 			       cmp_verdict_name(r.verdict));
 		}
 	}
+	/* A test or metric on one side only is said, never judged. */
+	unmatched = base.nr + cand.nr - 2 * matched;
 	if (json) {
-		buf_printf(&out, "], \"regressed\": %d}\n", regressed);
+		buf_printf(&out, "], \"one_side_only\": %d, \"regressed\": %d}\n",
+			   unmatched, regressed);
 		fwrite(out.data, 1, out.len, stdout);
 	} else {
 		if (base.skipped || cand.skipped)
 			printf("# runs that did not pass, left out: %d in base, %d in cand\n",
 			       base.skipped, cand.skipped);
+		if (unmatched)
+			printf("# test/metric pairs in one directory only, not compared: %d\n",
+			       unmatched);
 		printf("# %d regressed\n", regressed);
 	}
 	buf_free(&out);
