@@ -65,7 +65,7 @@ CFLAGS ?= -O2 -g
 CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	  -std=gnu11 -D_GNU_SOURCE -MD -MP -I$(CURDIR) -I$(OUTPUT) \
 	  -isystem $(UAPI_INC)
-LDLIBS += -lelf -lz -lpthread
+LDLIBS += -lelf -lz -lpthread -lm
 # STATIC=1: static binaries, for a host without the target's userland
 # (the emulated arm64 KVM host); libelf and zlib from their -dev .a files.
 # A cross build is static unless STATIC=0.
@@ -114,7 +114,7 @@ PROG := $(OUTPUT)/ktstr
 # The raw-KVM smoke test (x86 real mode, or arm64 EL1), run by run_vmtests.sh.
 VM_SMOKE := $(OUTPUT)/tests/vm_smoke
 
-.PHONY: all run_tests unit_tests install clean emit_tests kernel bench check_deps
+.PHONY: FORCE all run_tests unit_tests install clean emit_tests kernel bench check_deps
 ifeq ($(NO_ARCH_HOOKS),y)
 all: arch_missing
 else
@@ -148,6 +148,20 @@ $(UAPI_DEP):
 	@mkdir -p $(OUTPUT)/uapi/build
 	$(Q)env -u MAKEFLAGS -u MFLAGS $(MAKE) -s -C $(KDIR) ARCH=$(SCX_SRCARCH) \
 		O=$(OUTPUT)/uapi/build INSTALL_HDR_PATH=$(OUTPUT)/uapi headers_install >/dev/null
+
+# `git describe` of the tree built, for result files; rewritten only when it
+# changes, so a commit rebuilds cli/results.o and nothing else.
+KTSTR_VERSION := $(or $(shell git -C $(CURDIR) describe --always --dirty 2>/dev/null),unknown)
+VERSION_H := $(OUTPUT)/ktstr_version.h
+
+$(VERSION_H): FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define KTSTR_VERSION "$(KTSTR_VERSION)"' >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(OUTPUT)/cli/results.o: $(VERSION_H)
+
+FORCE:
 
 $(OUTPUT)/%.o: %.c
 	$(call msg,CC,$@)
@@ -429,7 +443,7 @@ clean:
 	$(Q)rm -f $(PROG) $(LIBKTSTR) $(TEST_PROGS) $(addsuffix .d,$(TEST_PROGS) $(VM_SMOKE)) $(VM_SMOKE) \
 		$(LIB_OBJS) $(LIB_OBJS:.o=.d) $(OUTPUT)/ktstr.o $(OUTPUT)/ktstr.d \
 		$(FDT_OBJS) $(FDT_OBJS:.o=.d) $(IMAGE_OBJ) $(IMAGE_OBJ:.o=.d) $(DT_OBJ) $(DT_OBJ:.o=.d)
-	$(Q)rm -rf $(OUTPUT)/install $(OUTPUT)/libfdt
+	$(Q)rm -rf $(OUTPUT)/install $(OUTPUT)/libfdt $(VERSION_H)
 
 -include $(patsubst %.o,%.d,$(sort $(LIB_OBJS) $(FDT_OBJS) $(LIBFDT_OBJS) $(IMAGE_OBJ) $(DT_OBJ)) $(OUTPUT)/ktstr.o)
 

@@ -39,6 +39,7 @@ static const char env_help[] =
 	"  KTSTR_CPU_CAP=N   (run) use at most N host CPUs, as --cpu-cap N\n"
 	"  KTSTR_LOCK_DIR    where performance mode keeps its per-LLC locks\n"
 	"  KTSTR_STATS_SOCK  default socket of 'ktstr stats'\n"
+	"  KTSTR_RESULTS_DIR (run) write per-test result files there, as --results DIR\n"
 	"  KTSTR_EMULATE=1   (run_vmtests.sh) use the emulated KVM host even with /dev/kvm\n";
 
 /*
@@ -106,6 +107,8 @@ static int cmd_run(int argc, char **argv)
 		{ "topo", required_argument, NULL, 'T' },
 		{ "category", required_argument, NULL, 'c' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "results", required_argument, NULL, 'R' },
+		{ "repeat", required_argument, NULL, 'r' },
 		{ "append", required_argument, NULL, 'a' },
 		{ "scheduler", required_argument, NULL, 's' },
 		{ "no-perf-mode", no_argument, NULL, 'P' },
@@ -116,11 +119,12 @@ static int cmd_run(int argc, char **argv)
 	};
 	struct run_options o = {};
 	const char *cap = NULL, *cap_src = "--cpu-cap";
+	uint64_t rep;
 	char err[256];
 	int c;
 
 	o.patterns = xzalloc(argc * sizeof(*o.patterns));
-	while ((c = getopt_long(argc, argv, "t:k:T:c:j:a:s:PS:v", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:k:T:c:j:R:r:a:s:PS:v", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			o.patterns[o.nr_patterns++] = optarg;
@@ -136,6 +140,14 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'j':
 			o.json_path = optarg;
+			break;
+		case 'R':
+			o.results_dir = optarg;
+			break;
+		case 'r':
+			if (parse_u64(optarg, 1, 1000, &rep))
+				die("--repeat '%s': not a count (1-1000)", optarg);
+			o.repeat = rep;
 			break;
 		case 'a':
 			o.append = optarg;
@@ -165,6 +177,9 @@ static int cmd_run(int argc, char **argv)
 	if (optind < argc)
 		die("run: unexpected argument '%s' (tests are selected with -t)",
 		    argv[optind]);
+	if (!o.results_dir && getenv("KTSTR_RESULTS_DIR") &&
+	    *getenv("KTSTR_RESULTS_DIR"))
+		o.results_dir = getenv("KTSTR_RESULTS_DIR");
 	if (!cap && getenv("KTSTR_CPU_CAP") && *getenv("KTSTR_CPU_CAP")) {
 		cap = getenv("KTSTR_CPU_CAP");
 		cap_src = "KTSTR_CPU_CAP";
@@ -246,12 +261,14 @@ static int cmd_help(int argc, char **argv);
 
 static const struct cmd cmds[] = {
 	{ "run", cmd_run, "boot a VM per test and report TAP",
-	  "usage: ktstr run [-t NAME|GLOB]... [-c CATEGORIES] [--kernel PATH] [--topo SPEC] [--json FILE] [--append ARGS] [--scheduler PATH] [--no-perf-mode] [--cpu-cap N] [--stats-sock PATH] [-v]\n"
+	  "usage: ktstr run [-t NAME|GLOB]... [-c CATEGORIES] [--kernel PATH] [--topo SPEC] [--json FILE] [--results DIR] [--repeat N] [--append ARGS] [--scheduler PATH] [--no-perf-mode] [--cpu-cap N] [--stats-sock PATH] [-v]\n"
 	  "  -t, --test NAME|GLOB   run the matching tests (repeatable; default all)\n"
 	  "  -c, --category LIST    only these categories, e.g. \"boot topo\"\n"
 	  "  -k, --kernel PATH      guest kernel (bzImage)\n"
 	  "  -T, --topo SPEC        override each test's topology, e.g. 2n4l2c2t\n"
 	  "  -j, --json FILE        write per-test verdicts and timings as JSON\n"
+	  "  -R, --results DIR      one JSON result file per test run in DIR (also KTSTR_RESULTS_DIR)\n"
+	  "  -r, --repeat N         run each selected test N times, a fresh VM each\n"
 	  "  -a, --append ARGS      extra guest kernel arguments (e.g. loglevel=8)\n"
 	  "  -s, --scheduler PATH   run every test under this sched_ext scheduler binary\n"
 	  "      --no-perf-mode     never use performance mode (also KTSTR_NO_PERF_MODE=1)\n"

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/results.h"
 #include "cli/run.h"
 #include "cli/tap.h"
 #include "cli/verdict.h"
@@ -235,6 +236,7 @@ struct test_run {
 	double cpu_ms;			/* CPU time before the first KVM_RUN */
 	double initramfs_cpu_ms;	/* of it, finding/building the initramfs */
 	uint64_t vmm_rss;		/* peak RSS less guest RAM */
+	char *cmdline;			/* the guest's extra arguments */
 };
 
 /*
@@ -457,7 +459,7 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	result_free(&gr);
 	channel_log_free(&log);
 	free((char *)cfg.init_args);
-	free((char *)cfg.cmdline_extra);
+	tr->cmdline = (char *)cfg.cmdline_extra;
 	vmm_outcome_free(&out);
 }
 
@@ -470,22 +472,29 @@ static void json_string(FILE *f, const char *s)
 	buf_free(&b);
 }
 
-static void json_result(FILE *f, bool first, const struct ktstr_test *t,
-			const struct test_run *tr)
+/* The members of one test's JSON result (no braces). */
+static void json_result(struct buf *b, const struct ktstr_test *t,
+			const struct run_options *o, const struct test_run *tr)
 {
-	fprintf(f, "%s\n  {\"name\": ", first ? "" : ",");
-	json_string(f, t->name);
-	fprintf(f, ", \"category\": ");
-	json_string(f, t->category);
-	fprintf(f, ", \"verdict\": \"%s\", \"wall_s\": %.3f, \"setup_ms\": %.1f, \"pid1_ms\": %.1f, \"pid1_since_start_ms\": %.1f, \"cpu_before_run_ms\": %.1f, \"initramfs_cpu_ms\": %.1f, \"vmm_rss\": %llu, \"message\": ",
-		ktstr_verdict_name(tr->verdict), tr->wall_s, tr->setup_ms,
-		tr->pid1_ms, tr->pid1_proc_ms, tr->cpu_ms,
-		tr->initramfs_cpu_ms,
-		(unsigned long long)tr->vmm_rss);
-	json_string(f, tr->msg);
+	const char *sched = ext_scheduler(t, o) ? : t->scheduler;
+
+	buf_printf(b, "\"name\": ");
+	json_put_string(b, t->name);
+	buf_printf(b, ", \"category\": ");
+	json_put_string(b, t->category);
+	buf_printf(b, ", \"verdict\": \"%s\", \"wall_s\": %.3f, \"setup_ms\": %.1f, \"pid1_ms\": %.1f, \"pid1_since_start_ms\": %.1f, \"cpu_before_run_ms\": %.1f, \"initramfs_cpu_ms\": %.1f, \"vmm_rss\": %llu, \"message\": ",
+		   ktstr_verdict_name(tr->verdict), tr->wall_s, tr->setup_ms,
+		   tr->pid1_ms, tr->pid1_proc_ms, tr->cpu_ms,
+		   tr->initramfs_cpu_ms, (unsigned long long)tr->vmm_rss);
+	json_put_string(b, tr->msg);
+	buf_printf(b, ", \"topology\": ");
+	json_put_string(b, o->topology ? : t->topology ? : "1n1l1c1t");
+	buf_printf(b, ", \"scheduler\": ");
+	json_put_string(b, sched ? : "eevdf");
+	buf_printf(b, ", \"cmdline_extra\": ");
+	json_put_string(b, tr->cmdline ? : "");
 	if (tr->json.len)
-		fprintf(f, ", %.*s", (int)tr->json.len, (char *)tr->json.data);
-	fprintf(f, "}");
+		buf_printf(b, ", %.*s", (int)tr->json.len, (char *)tr->json.data);
 }
 
 static double process_cpu_ms(void)
@@ -601,14 +610,37 @@ static void json_close(FILE *f, const char *path, char *tmp, int slot)
 	free(tmp);
 }
 
+/* One run of @t, or its "not run" when interrupted. */
+static void run_sample(const struct ktstr_test *t, const struct run_options *o,
+		       char **initrd, const char **packed,
+		       struct test_run *tr, int *not_run)
+{
+	int sig = hostsig_pending();
+
+	if (sig) {
+		/* Interrupted: the rest is reported, not started. */
+		memset(tr, 0, sizeof(*tr));
+		(*not_run)++;
+		tr->verdict = KTSTR_SKIP;
+		snprintf(tr->msg, sizeof(tr->msg), "not run: interrupted by SIG%s",
+			 sigabbrev_np(sig));
+		buf_putc(&tr->diag, 0);
+	} else if (!pick_initramfs(t, ext_scheduler(t, o), initrd, packed,
+				   tr)) {
+		run_one(t, o, *initrd, tr);
+	}
+}
+
 int run_tests(const struct run_options *o)
 {
 	struct ktstr_test *t;
 	struct tap tap;
 	FILE *json = NULL;
 	const char *packed = NULL;
+	struct buf ident = {};
 	char *initrd = NULL, *json_tmp = NULL;
-	int n = 0, json_slot = -1, sig, code, not_run = 0;
+	int n = 0, json_slot = -1, sig, code, not_run = 0, rep;
+	int repeat = o->repeat > 1 ? o->repeat : 1;
 	char err[512];
 
 	hostsig_install();
@@ -617,6 +649,11 @@ int run_tests(const struct run_options *o)
 	if (!n) {
 		pr_err("no test matches the given names/categories");
 		return KSFT_FAIL;
+	}
+	if (o->results_dir) {
+		if (mkdir_p(o->results_dir, 0755))
+			die("--results %s: %s", o->results_dir, strerror(errno));
+		results_identity(&ident, o->kernel);
 	}
 	/* The first test's archive: when even that fails, nothing can run. */
 	for (t = ktstr_tests(); t && !test_selected(t, o); t = t->next)
@@ -641,33 +678,42 @@ int run_tests(const struct run_options *o)
 		json_string(json, o->kernel);
 		fprintf(json, ", \"tests\": [");
 	}
-	tap_header(&tap, stdout, n);
+	tap_header(&tap, stdout, n * repeat);
 	tap_diag(&tap, "kernel %s", o->kernel);
 	for (t = ktstr_tests(); t; t = t->next) {
-		struct test_run tr;
-
 		if (!test_selected(t, o))
 			continue;
-		sig = hostsig_pending();
-		if (sig) {
-			/* Interrupted: the rest is reported, not started. */
-			memset(&tr, 0, sizeof(tr));
-			not_run++;
-			tr.verdict = KTSTR_SKIP;
-			snprintf(tr.msg, sizeof(tr.msg),
-				 "not run: interrupted by SIG%s",
-				 sigabbrev_np(sig));
-			buf_putc(&tr.diag, 0);
-		} else if (!pick_initramfs(t, ext_scheduler(t, o), &initrd,
-					   &packed, &tr)) {
-			run_one(t, o, initrd, &tr);
+		for (rep = repeat > 1; rep <= (repeat > 1 ? repeat : 0); rep++) {
+			struct test_run tr;
+			struct buf body = {};
+			char *msg;
+			int r;
+
+			run_sample(t, o, &initrd, &packed, &tr, &not_run);
+			/* TAP says which repeat; the result files have "repeat". */
+			msg = rep ? xasprintf("%s%srepeat %d/%d", tr.msg,
+					      tr.msg[0] ? "; " : "", rep, repeat) :
+				    xstrdup(tr.msg);
+			tap_result(&tap, t->name, tr.verdict, msg,
+				   (char *)tr.diag.data);
+			free(msg);
+			json_result(&body, t, o, &tr);
+			buf_printf(&body, ", \"repeat\": %d", rep);
+			if (json)
+				fprintf(json, "%s\n  {%.*s}", tap.n == 1 ? "" : ",",
+					(int)body.len, (char *)body.data);
+			if (o->results_dir) {
+				r = results_write(o->results_dir, t->name, rep,
+						  &ident, &body);
+				if (r)
+					die("--results %s: %s result: %s",
+					    o->results_dir, t->name, strerror(-r));
+			}
+			buf_free(&body);
+			buf_free(&tr.diag);
+			buf_free(&tr.json);
+			free(tr.cmdline);
 		}
-		tap_result(&tap, t->name, tr.verdict, tr.msg,
-			   (char *)tr.diag.data);
-		if (json)
-			json_result(json, tap.n == 1, t, &tr);
-		buf_free(&tr.diag);
-		buf_free(&tr.json);
 	}
 	sig = hostsig_pending();
 	if (json) {
@@ -678,6 +724,7 @@ int run_tests(const struct run_options *o)
 		fprintf(json, "}\n");
 		json_close(json, o->json_path, json_tmp, json_slot);
 	}
+	buf_free(&ident);
 	free(initrd);
 	kmod_plan_free(&run_modules);
 	code = tap_finish(&tap);

@@ -14,6 +14,8 @@ struct run_options {
 	int nr_patterns;
 	const char *category;		/* space-separated list, or NULL */
 	const char *json_path;		/* per-run JSON result file, or NULL */
+	const char *results_dir;	/* one JSON file per test run, or NULL */
+	int repeat;			/* runs of each test, 0 or 1: once */
 	const char *append;		/* extra guest kernel arguments */
 	const char *scheduler;		/* external scheduler for every test */
 	const char *stats_sock;		/* host socket of the stats relay */

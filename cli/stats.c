@@ -10,16 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/compare.h"
 #include "cli/stats.h"
 #include "harness/stats_proto.h"
 
 const char stats_help[] =
 	"usage: ktstr stats [--sock PATH] [--timeout S] [REQ]\n"
+	"       ktstr stats compare BASE CAND [--threshold PCT] [--policy FILE] [--json]\n"
 	"  one scx_stats request to the scheduler in a VM started with --stats-sock PATH;\n"
 	"  prints the response line; exit 0 when its errno is 0, else 1\n"
 	"  -s, --sock PATH     the VM's stats socket (default $KTSTR_STATS_SOCK)\n"
 	"  -t, --timeout S     give up after S seconds (default 10)\n"
-	"  REQ                 'stats' (default), 'stats_meta', or a JSON request line\n";
+	"  REQ                 'stats' (default), 'stats_meta', or a JSON request line\n"
+	"  compare: two 'ktstr run --results' directories (ktstr stats compare --help)\n";
 
 int cmd_stats(int argc, char **argv)
 {
@@ -35,6 +38,9 @@ int cmd_stats(int argc, char **argv)
 	long long eno;
 	int c, r;
 
+	/* 'compare' is no scx_stats request: the subcommand. */
+	if (argc > 1 && !strcmp(argv[1], "compare"))
+		return cmd_stats_compare(argc - 1, argv + 1);
 	while ((c = getopt_long(argc, argv, "s:t:", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':

@@ -123,4 +123,28 @@ TEST(writer_output_always_valid)
 	buf_free(&b);
 }
 
+static void collect(void *ctx, const char *path, const char *tok, size_t len)
+{
+	buf_printf(ctx, "%s=%.*s;", path, (int)len, tok);
+}
+
+/* json_walk(): every scalar with its path, in order; nothing for bad text. */
+TEST(walk)
+{
+	static const char doc[] =
+		" {\"a\": 1, \"b\": [true, {\"c\": \"x\"}, []], \"d\": {}, \"e\": null}";
+	struct buf b = {};
+
+	ASSERT_TRUE(json_walk(doc, strlen(doc), collect, &b));
+	buf_putc(&b, 0);
+	EXPECT_STREQ("a=1;b.0=true;b.1.c=\"x\";e=null;", (char *)b.data);
+	b.len = 0;
+	EXPECT_FALSE(json_walk("{\"a\": 1, \"b\": [", 13, collect, &b));
+	EXPECT_EQ(0, b.len);
+	EXPECT_TRUE(json_walk("7", 1, collect, &b));
+	buf_putc(&b, 0);
+	EXPECT_STREQ("=7;", (char *)b.data);
+	buf_free(&b);
+}
+
 TEST_HARNESS_MAIN

@@ -169,13 +169,15 @@ static bool word(struct json_in *in, const char *w)
 	return true;
 }
 
-static bool value(struct json_in *in, int depth)
-{
-	char close;
+/* json_walk()'s callback and the path to the value being read. */
+struct json_walker {
+	json_walk_fn cb;
+	void *ctx;
+	struct buf path;
+};
 
-	skip_ws(in);
-	if (in->p >= in->end)
-		return false;
+static bool scalar(struct json_in *in)
+{
 	switch (*in->p) {
 	case '"':
 		return string(in);
@@ -185,11 +187,31 @@ static bool value(struct json_in *in, int depth)
 		return word(in, "false");
 	case 'n':
 		return word(in, "null");
-	case '{':
-	case '[':
-		break;
 	default:
 		return number(in);
+	}
+}
+
+/* One value; with @w, each scalar also goes to its callback. */
+static bool value(struct json_in *in, int depth, struct json_walker *w)
+{
+	size_t keep = w ? w->path.len : 0, i = 0;
+	const char *start;
+	char close;
+
+	skip_ws(in);
+	if (in->p >= in->end)
+		return false;
+	if (*in->p != '{' && *in->p != '[') {
+		start = in->p;
+		if (!scalar(in))
+			return false;
+		if (w) {
+			buf_putc(&w->path, 0);
+			w->cb(w->ctx, (char *)w->path.data, start, in->p - start);
+			w->path.len = keep;
+		}
+		return true;
 	}
 	if (depth >= JSON_MAX_DEPTH)
 		return false;
@@ -198,26 +220,48 @@ static bool value(struct json_in *in, int depth)
 	if (eat(in, close))
 		return true;
 	do {
+		if (w && keep)
+			buf_putc(&w->path, '.');
 		if (close == '}') {
 			skip_ws(in);
+			start = in->p;
 			if (!string(in))
 				return false;
+			if (w)
+				buf_put(&w->path, start + 1, in->p - start - 2);
 			skip_ws(in);
 			if (!eat(in, ':'))
 				return false;
+		} else if (w) {
+			buf_printf(&w->path, "%zu", i++);
 		}
-		if (!value(in, depth + 1))
+		if (!value(in, depth + 1, w))
 			return false;
+		if (w)
+			w->path.len = keep;
 		skip_ws(in);
 	} while (eat(in, ','));
 	return eat(in, close);
+}
+
+bool json_walk(const char *s, size_t len, json_walk_fn cb, void *ctx)
+{
+	struct json_in in = { s, s + len };
+	struct json_walker w = { cb, ctx };
+
+	/* Validated first: no callback for a value that turns out bad. */
+	if (!json_valid(s, len))
+		return false;
+	value(&in, 0, &w);
+	buf_free(&w.path);
+	return true;
 }
 
 bool json_valid(const char *s, size_t len)
 {
 	struct json_in in = { s, s + len };
 
-	if (!s || !value(&in, 0))
+	if (!s || !value(&in, 0, NULL))
 		return false;
 	skip_ws(&in);
 	return in.p == in.end;

@@ -24,6 +24,16 @@
 bool json_valid(const char *s, size_t len);
 
 /*
+ * Calls @cb for each scalar (string, number, true, false, null) of the
+ * JSON text @s[0..len), in order, with its path ("a.b.0.c": object keys as
+ * written, array indices) and its raw token (quotes included for a
+ * string); false, without any call, if json_valid() is false.
+ */
+typedef void (*json_walk_fn)(void *ctx, const char *path, const char *tok,
+			     size_t len);
+bool json_walk(const char *s, size_t len, json_walk_fn cb, void *ctx);
+
+/*
  * @s as a JSON string, quotes included: '"' and '\\' escaped, control
  * bytes as \n, \t, \r, \b, \f or \u00XX; bytes that are not well-formed
  * UTF-8 as \ufffd; everything else (DEL, UTF-8) as is.
