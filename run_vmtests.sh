@@ -124,7 +124,8 @@ while read -r name cat _ wd shape _; do
 done <<<"$list"
 [[ " $categories " != *" boot "* ]] ||
 	names=("boot:vm_smoke" "boot:bad_kernel_path" "boot:shell_interactive" "boot:shell_tty"
-	       "boot:shell_distro_kernel" "boot:interrupt_cleanup" "${names[@]}")
+	       "boot:shell_distro_kernel" "boot:interrupt_cleanup" "boot:results_compare"
+	       "${names[@]}")
 [[ " $categories " != *" sched "* ]] || names+=("sched:stats_cli" "sched:shell_scheduler")
 [[ " $categories " != *" perf "* ]] || names+=("perf:no_skip_exit" "perf:perf_contention")
 hostshape[perf_contention]=${hostshape[perf_mode_isolated]:-}
@@ -249,6 +250,25 @@ run_shell_distro_kernel() {
 	out=$(printf '%s' "$out" | tr -d '\r')
 	echo "$k: output '$out', exit status $rc (want '2', 0)"
 	[ $rc = 0 ] && [ "$out" = 2 ]
+}
+
+# `ktstr run --results DIR --repeat 2`: a result file per run; `ktstr stats
+# compare` of the directory against itself finds no regression (exit 0),
+# and a truncated file is a one-line error naming it (exit 1).
+run_results_compare() {
+	local d out rc n
+	d=$(mktemp -d "${TMPDIR:-/tmp}/ktstr-results.XXXXXX")
+	"$KTSTR" run --results "$d/base" --repeat 2 -t boot_pid1 --kernel "$kernel" 2>&1 | tail -n 3
+	n=$(ls "$d/base" | grep -c '^boot_pid1\.[12]\.json$')
+	out=$("$KTSTR" stats compare "$d/base" "$d/base" 2>&1); rc=$?
+	printf '%s\n' "$out"
+	echo "$n result file(s) (want 2), compare exit $rc (want 0)"
+	[ "$n" = 2 ] && [ $rc = 0 ] && [[ $out == *"# 0 regressed"* ]] || { rm -rf "$d"; return 1; }
+	mkdir "$d/cand" && head -c 100 "$d/base/boot_pid1.1.json" >"$d/cand/boot_pid1.1.json"
+	out=$("$KTSTR" stats compare "$d/base" "$d/cand" 2>&1); rc=$?
+	rm -rf "$d"
+	echo "truncated: exit $rc (want 1): $out"
+	[ $rc = 1 ] && [ "$(echo "$out" | wc -l)" = 1 ] && [[ $out == *"boot_pid1.1.json: not valid JSON"* ]]
 }
 
 # `ktstr stats` against a running test's --stats-sock: the host socket,
@@ -549,7 +569,8 @@ run_here() {
 		[ $share = 0 ] || echo "# start $name"
 		case $name in
 		vm_smoke|bad_kernel_path|shell_interactive|shell_tty|stats_cli|\
-		shell_scheduler|no_skip_exit|perf_contention|shell_distro_kernel|interrupt_cleanup)
+		shell_scheduler|no_skip_exit|perf_contention|shell_distro_kernel|interrupt_cleanup|\
+		results_compare)
 			run_bg "run_$name" ;;
 		*) run_bg "$KTSTR" run -t "$name" --kernel "$kernel" ;;
 		esac
@@ -579,6 +600,7 @@ test_limit() {
 	shell_distro_kernel) base=300 ;;
 	interrupt_cleanup) base=300 ;;
 	stats_cli) base=${watchdog[stats_builtin]:-60} ;;
+	results_compare) base=$((2 * ${watchdog[boot_pid1]:-60})) ;;
 	no_skip_exit) base=${watchdog[perf_mode_isolated]:-60} ;;
 	perf_contention) base=$((2 * ${watchdog[perf_mode_isolated]:-60})) ;;
 	*) base=${watchdog[$1]:-60} ;;
