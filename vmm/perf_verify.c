@@ -39,12 +39,29 @@ static void __printf(2, 3) differs(struct perf_state *s, const char *fmt, ...)
 	va_end(ap);
 }
 
-void perf_hugepage_pool(struct hugepage_pool *p)
+static long pool_count(const char *file)
 {
 	long long v;
 
-	p->free = read_proc_value(HP_DIR "free_hugepages", "", &v) ? -1 : v;
-	p->resv = read_proc_value(HP_DIR "resv_hugepages", "", &v) ? -1 : v;
+	return read_proc_value(file, "", &v) ? -1 : v;
+}
+
+/*
+ * The two counts as of one moment: a page faulted in between two reads
+ * moves one from reserved to in use, so read until free stands still.
+ */
+void perf_hugepage_pool(struct hugepage_pool *p)
+{
+	long again;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		p->free = pool_count(HP_DIR "free_hugepages");
+		p->resv = pool_count(HP_DIR "resv_hugepages");
+		again = pool_count(HP_DIR "free_hugepages");
+		if (again == p->free)
+			break;
+	}
 }
 
 struct task_sched {
