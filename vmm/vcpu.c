@@ -172,17 +172,29 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
+#define WATCHDOG_STALL_NS	1000000000ULL
+
 /* Stops the VM at the deadline or on a host signal (util/hostsig.h). */
 static void *watchdog_thread(void *arg)
 {
 	struct vm *vm = arg;
-	uint64_t deadline = vm->deadline_ns;
+	uint64_t deadline = vm->deadline_ns, last = now_ns(), now;
 
 	pthread_setname_np(pthread_self(), "ktstr-watchdog");
 	if (vm->service_thread_hook)
 		vm->service_thread_hook(vm->hook_opaque);
 	while (!vm_stopping(vm)) {
 		int sig = hostsig_pending();
+
+		/*
+		 * A poll that comes over a second late: the whole VMM was
+		 * stopped (SIGSTOP, a suspended host) and the guest with it;
+		 * that time is not the guest's.
+		 */
+		now = now_ns();
+		if (deadline && now - last > WATCHDOG_STALL_NS)
+			deadline += now - last;
+		last = now;
 
 		if (sig) {
 			vm_request_stop(vm, VM_EXIT_SIGNAL, "host signal %d (%s)",
