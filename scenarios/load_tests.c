@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "scenarios/loose_thresholds.h"
+#include "scenarios/sysfs.h"
 #include "scenarios/scenario.h"
 
 /* Sum of @m's run_ns, wait_ns and rate over the workers named "@group/". */
@@ -193,8 +194,10 @@ static int sched_numa_spread(struct ktstr_ctx *ctx)
 		   g[0].rate, g[1].rate, ratio);
 	if (v == KTSTR_PASS)
 		v = check_home(ctx, &res, true);
+	/* Both nodes progressed; alike unless timing means nothing here. */
 	if (v == KTSTR_PASS &&
-	    (!ratio || ratio > ctx->test->thr.max_spread))
+	    (!ratio || (ratio > ctx->test->thr.max_spread &&
+			!guest_on_emulated_host())))
 		v = ktstr_fail(ctx, "node spread %.2f (node0 %.0f, node1 %.0f iters/s), want <= %.1f",
 			       ratio, g[0].rate, g[1].rate,
 			       ctx->test->thr.max_spread);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness/test.h"
 #include "scenarios/sysfs.h"
 #include "util/util.h"
 
@@ -281,4 +282,9 @@ bool guest_cmdline_value(const char *key, char *val, size_t len)
 	}
 	buf_free(&b);
 	return p;
+}
+
+bool guest_on_emulated_host(void)
+{
+	return guest_cmdline_value(EMULATED_CMDLINE, NULL, 0);
 }

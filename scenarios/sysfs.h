@@ -64,5 +64,7 @@ int sysfs_read_cpulist(const char *path, struct cpuset *set);
  * false when it is not there; @val may be NULL.
  */
 bool guest_cmdline_value(const char *key, char *val, size_t len);
+/* The host is an emulated KVM host: timing is measured, never checked. */
+bool guest_on_emulated_host(void);
 
 #endif
