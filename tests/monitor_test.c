@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The host monitor's view of a guest kernel: BTF offsets and symbols of
+ * the built guest's vmlinux (skipped without one), the symbolizer, kernel
+ * virtual to guest physical translation over fake guest memory, bad guest
+ * pointers rejected.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/util.h"
+#include "vmm/monitor_syms.h"
+
+#include "kselftest_harness.h"
+
+#ifndef KTSTR_VMLINUX
+#define KTSTR_VMLINUX ""
+#endif
+
+static const char *vmlinux(void)
+{
+	const char *p = getenv("KTSTR_VMLINUX");
+
+	p = p && *p ? p : KTSTR_VMLINUX;
+	return *p && !access(p, R_OK) ? p : NULL;
+}
+
+TEST(guest_vmlinux_offsets)
+{
+	const char *path = vmlinux();
+	const struct ksym *s = NULL;
+	struct ksyms ks;
+	char err[256], out[128];
+	uint64_t off;
+	size_t i;
+
+	if (!path)
+		SKIP(return, "no guest vmlinux (make kernel, or KTSTR_VMLINUX=)");
+	ASSERT_EQ(0, ksyms_load(&ks, path, err, sizeof(err))) TH_LOG("%s", err);
+	/* Every member the monitor reads resolves, sched_ext's included. */
+	EXPECT_LT(0, ks.ofs.rq_nr_running);
+	EXPECT_LT(0, ks.ofs.rq_clock);
+	EXPECT_LT(0, ks.ofs.rq_curr);
+	EXPECT_LT(0, ks.ofs.rq_scx);
+	EXPECT_LE(0, ks.ofs.scx_rq_local_dsq);
+	EXPECT_LT(0, ks.ofs.scx_rq_nr_running);
+	EXPECT_LT(ks.ofs.scx_rq_nr_running, ks.ofs.scx_rq_flags);
+	EXPECT_LT(0, ks.ofs.dsq_nr);
+	EXPECT_LT(0, ks.ofs.task_pid);
+	EXPECT_LT(ks.ofs.task_pid, ks.ofs.task_comm);
+	/* TASK_COMM_LEN */
+	EXPECT_EQ(16, ks.ofs.comm_len);
+	/* Per-CPU symbols are section offsets, the rest image addresses. */
+	EXPECT_GT(X86_START_KERNEL_MAP, ks.runqueues);
+	EXPECT_LE(X86_START_KERNEL_MAP, ks.per_cpu_offset);
+	EXPECT_LE(X86_START_KERNEL_MAP, ks.page_offset_base);
+	EXPECT_NE(0, ks.scx_enable_state);
+	EXPECT_LE(0, ks.scx_enabled_val);
+	for (i = 0; i < ks.nr_funcs && !s; i++)
+		if (!strcmp(ks.funcs[i].name, "schedule"))
+			s = &ks.funcs[i];
+	ASSERT_NE(NULL, s);
+	ksyms_format(&ks, s->addr + 1, out, sizeof(out));
+	EXPECT_STREQ("schedule+0x1", out);
+	EXPECT_EQ(s, ksyms_lookup(&ks, s->addr, &off));
+	EXPECT_EQ(0, off);
+	ksyms_free(&ks);
+}
+
+TEST(missing_vmlinux_is_an_error)
+{
+	struct ksyms ks;
+	char err[256];
+
+	EXPECT_EQ(-ENOENT, ksyms_load(&ks, "/nonexistent/vmlinux", err, sizeof(err)));
+	EXPECT_NE(NULL, strstr(err, "/nonexistent/vmlinux"));
+}
+
+TEST(symbolizer)
+{
+	struct ksym f[] = {
+		{ 0xffffffff81000000, 0x100, "a" },
+		{ 0xffffffff81000100, 0x10, "b" },
+		{ 0xffffffff81000200, 0, "c" },	/* no size: to the next */
+	};
+	struct ksyms ks = { .funcs = f, .nr_funcs = ARRAY_SIZE(f) };
+	char out[64];
+
+	ksyms_format(&ks, 0xffffffff81000000, out, sizeof(out));
+	EXPECT_STREQ("a+0x0", out);
+	ksyms_format(&ks, 0xffffffff810000ff, out, sizeof(out));
+	EXPECT_STREQ("a+0xff", out);
+	ksyms_format(&ks, 0xffffffff8100010f, out, sizeof(out));
+	EXPECT_STREQ("b+0xf", out);
+	/* Past b's size, below c: not b's. */
+	ksyms_format(&ks, 0xffffffff81000110, out, sizeof(out));
+	EXPECT_STREQ("0xffffffff81000110", out);
+	ksyms_format(&ks, 0xffffffff81000234, out, sizeof(out));
+	EXPECT_STREQ("c+0x34", out);
+	/* A user address, and an address below every symbol. */
+	ksyms_format(&ks, 0x401000, out, sizeof(out));
+	EXPECT_STREQ("0x401000", out);
+	ksyms_format(NULL, 0x10, out, sizeof(out));
+	EXPECT_STREQ("0x10", out);
+}
+
+/* 4 MiB of fake guest RAM at guest physical 0. */
+#define FAKE_RAM	(4 << 20)
+#define FAKE_POB	0xff11000000000000ULL
+
+static int fake_read(void *opaque, uint64_t gpa, void *buf, size_t len)
+{
+	if (gpa >= FAKE_RAM || len > FAKE_RAM - gpa)
+		return -EFAULT;
+	memcpy(buf, (uint8_t *)opaque + gpa, len);
+	return 0;
+}
+
+TEST(translation_and_bad_pointers)
+{
+	uint8_t *ram = xzalloc(FAKE_RAM);
+	struct kmem m = { .read = fake_read, .opaque = ram,
+			  .page_offset_base = FAKE_POB };
+	uint64_t pa, v;
+	uint32_t w;
+
+	/* The kernel image: va - __START_KERNEL_map (+ phys_base). */
+	ASSERT_EQ(0, kmem_va_to_pa(&m, 0xffffffff81000000ULL, &pa));
+	EXPECT_EQ(0x1000000, pa);
+	m.phys_base = 0x200000;
+	ASSERT_EQ(0, kmem_va_to_pa(&m, 0xffffffff80001000ULL, &pa));
+	EXPECT_EQ(0x201000, pa);
+	m.phys_base = 0;
+	/* The direct map: va - page_offset_base. */
+	ASSERT_EQ(0, kmem_va_to_pa(&m, FAKE_POB + 0x1234, &pa));
+	EXPECT_EQ(0x1234, pa);
+	*(uint64_t *)(ram + 0x1000) = 0x1122334455667788ULL;
+	ASSERT_EQ(0, kmem_read_u64(&m, FAKE_POB + 0x1000, &v));
+	EXPECT_EQ(0x1122334455667788ULL, v);
+	ASSERT_EQ(0, kmem_read_u32(&m, 0xffffffff80001004ULL, &w));
+	EXPECT_EQ(0x11223344, w);
+	/* User, vmalloc-below-the-map, NULL: no translation. */
+	EXPECT_EQ(-EFAULT, kmem_va_to_pa(&m, 0x400000, &pa));
+	EXPECT_EQ(-EFAULT, kmem_read_u64(&m, 0, &v));
+	EXPECT_EQ(-EFAULT, kmem_read_u64(&m, FAKE_POB - 8, &v));
+	/* Past guest RAM, straddling its end, wrapping around. */
+	EXPECT_EQ(-EFAULT, kmem_read_u64(&m, FAKE_POB + FAKE_RAM, &v));
+	EXPECT_EQ(-EFAULT, kmem_read_u64(&m, FAKE_POB + FAKE_RAM - 4, &v));
+	EXPECT_EQ(-EFAULT, kmem_read_u64(&m, 0xfffffffffffffffcULL, &v));
+	/* Before the guest set page_offset_base, only the image maps. */
+	m.page_offset_base = 0;
+	EXPECT_EQ(-EFAULT, kmem_va_to_pa(&m, FAKE_POB + 0x1000, &pa));
+	free(ram);
+}
+
+TEST_HARNESS_MAIN
