@@ -3,14 +3,16 @@
  * The host monitor's view of a guest kernel: BTF offsets and symbols of
  * the built guest's vmlinux (skipped without one), the symbolizer, kernel
  * virtual to guest physical translation over fake guest memory, bad guest
- * pointers rejected.
+ * pointers rejected, and the JSON member.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "util/json.h"
 #include "util/util.h"
+#include "vmm/monitor.h"
 #include "vmm/monitor_syms.h"
 
 #include "kselftest_harness.h"
@@ -153,6 +155,36 @@ TEST(translation_and_bad_pointers)
 	m.page_offset_base = 0;
 	EXPECT_EQ(-EFAULT, kmem_va_to_pa(&m, FAKE_POB + 0x1000, &pa));
 	free(ram);
+}
+
+TEST(json_member)
+{
+	struct monitor_cpu cpus[2] = {
+		{ .clock = 5, .nr_running = 2, .pid = 7, .comm = "a\"b\x01", .ok = true },
+		{ .ok = false },
+	};
+	uint64_t t = 100;
+	int8_t scx = -1;
+	int64_t gd = -1;
+	struct monitor_pc pc = { .pc = 1, .sym = "f+0x1", .comm = "x", .task = true };
+	struct monitor_outcome o = {
+		.enabled = true, .nr_cpus = 2, .nr_samples = 1, .interval_ms = 100,
+		.t_ms = &t, .cpus = cpus, .scx_enabled = &scx, .global_dsq = &gd,
+		.failed = true, .fail = "not_stuck: CPU 1", .pcs = &pc, .nr_pcs = 1,
+	};
+	struct buf m = {}, b = {}, d = {};
+
+	/* The first member of the result's extra members. */
+	monitor_format_json(&o, &m);
+	buf_printf(&b, "{%.*s}", (int)m.len, (char *)m.data);
+	EXPECT_TRUE(json_valid((char *)b.data, b.len)) TH_LOG("%.*s", (int)b.len, b.data);
+	buf_free(&m);
+	monitor_format_diag(&o, &d);
+	buf_putc(&d, 0);
+	EXPECT_NE(NULL, strstr((char *)d.data, "1 samples of 2 CPUs every 100 ms"));
+	EXPECT_NE(NULL, strstr((char *)d.data, "vCPU 0 in f+0x1 (x 0)"));
+	buf_free(&b);
+	buf_free(&d);
 }
 
 TEST_HARNESS_MAIN
