@@ -87,23 +87,27 @@ TEST(symbolizer)
 		{ 0xffffffff81000100, 0x10, "b" },
 		{ 0xffffffff81000200, 0, "c" },	/* no size: to the next */
 	};
+	static const struct {
+		uint64_t addr;
+		const char *want;
+	} cases[] = {
+		{ 0xffffffff81000000, "a+0x0" },
+		{ 0xffffffff810000ff, "a+0xff" },
+		{ 0xffffffff8100010f, "b+0xf" },
+		/* Past b's size, below c: not b's. */
+		{ 0xffffffff81000110, "0xffffffff81000110" },
+		{ 0xffffffff81000234, "c+0x34" },
+		/* A user address, below every symbol. */
+		{ 0x401000, "0x401000" },
+	};
 	struct ksyms ks = { .funcs = f, .nr_funcs = ARRAY_SIZE(f) };
 	char out[64];
+	size_t i;
 
-	ksyms_format(&ks, 0xffffffff81000000, out, sizeof(out));
-	EXPECT_STREQ("a+0x0", out);
-	ksyms_format(&ks, 0xffffffff810000ff, out, sizeof(out));
-	EXPECT_STREQ("a+0xff", out);
-	ksyms_format(&ks, 0xffffffff8100010f, out, sizeof(out));
-	EXPECT_STREQ("b+0xf", out);
-	/* Past b's size, below c: not b's. */
-	ksyms_format(&ks, 0xffffffff81000110, out, sizeof(out));
-	EXPECT_STREQ("0xffffffff81000110", out);
-	ksyms_format(&ks, 0xffffffff81000234, out, sizeof(out));
-	EXPECT_STREQ("c+0x34", out);
-	/* A user address, and an address below every symbol. */
-	ksyms_format(&ks, 0x401000, out, sizeof(out));
-	EXPECT_STREQ("0x401000", out);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		ksyms_format(&ks, cases[i].addr, out, sizeof(out));
+		EXPECT_STREQ(cases[i].want, out);
+	}
 	ksyms_format(NULL, 0x10, out, sizeof(out));
 	EXPECT_STREQ("0x10", out);
 }
