@@ -3,7 +3,7 @@
  * The host monitor's view of a guest kernel: BTF offsets and symbols of
  * the built guest's vmlinux (skipped without one), the symbolizer, kernel
  * virtual to guest physical translation over fake guest memory, bad guest
- * pointers rejected, and the JSON member.
+ * pointers rejected, the not_stuck rule and the JSON member.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -159,6 +159,37 @@ TEST(translation_and_bad_pointers)
 	m.page_offset_base = 0;
 	EXPECT_EQ(-EFAULT, kmem_va_to_pa(&m, FAKE_POB + 0x1000, &pa));
 	free(ram);
+}
+
+TEST(not_stuck)
+{
+	struct monitor_cpu c = { .clock = 100, .nr_running = 1, .ok = true };
+	struct monitor_stall st = {};
+	const uint64_t ms = 1000000;
+
+	/* First sight, then the clock held while the vCPU ran 2000 ms. */
+	EXPECT_FALSE(monitor_stall_step(&st, &c, 1 * ms, 0, 2000));
+	EXPECT_FALSE(monitor_stall_step(&st, &c, 2001 * ms, 100, 2000));
+	EXPECT_TRUE(monitor_stall_step(&st, &c, 2002 * ms, 200, 2000));
+	EXPECT_EQ(0, st.since_ms);
+	/* The clock moves: the count starts again. */
+	c.clock = 200;
+	EXPECT_FALSE(monitor_stall_step(&st, &c, 2003 * ms, 300, 2000));
+	EXPECT_FALSE(monitor_stall_step(&st, &c, 3000 * ms, 400, 2000));
+	/* Wall time alone (a descheduled vCPU) is no stall. */
+	EXPECT_FALSE(monitor_stall_step(&st, &c, 3000 * ms, 60000, 2000));
+	/* An idle CPU (tick stopped) or an unread one resets it. */
+	c.nr_running = 0;
+	EXPECT_FALSE(monitor_stall_step(&st, &c, 9000 * ms, 60100, 2000));
+	c.nr_running = 2;
+	EXPECT_FALSE(monitor_stall_step(&st, &c, 10000 * ms, 60200, 2000));
+	c.ok = false;
+	EXPECT_FALSE(monitor_stall_step(&st, &c, 13000 * ms, 60300, 2000));
+	c.ok = true;
+	EXPECT_FALSE(monitor_stall_step(&st, &c, 13000 * ms, 60400, 2000));
+	/* No host run time known: never a stall. */
+	EXPECT_FALSE(monitor_stall_step(&st, &c, 0, 60500, 2000));
+	EXPECT_FALSE(monitor_stall_step(&st, &c, 0, 90000, 2000));
 }
 
 TEST(json_member)

@@ -20,19 +20,14 @@
 #include "vmm/monitor_syms.h"
 #include "vmm/vm.h"
 
-/* Per CPU, for not_stuck: the clock and the vCPU's host run time then. */
-struct stall_track {
-	uint64_t clock, run_ns;
-	uint32_t since_ms;		/* sample time of the last change */
-};
-
 struct monitor {
 	struct vm *vm;
 	struct monitor_config cfg;
 	struct monitor_outcome *out;
 	struct ksyms ks;
 	struct kmem mem;
-	struct stall_track *track;
+	struct monitor_stall *track;
+	int *stat_fd;			/* per vCPU: its schedstat, or -1 */
 	uint32_t imbalance_run;
 	bool loaded;			/* ks read: the samples are real */
 	pthread_t thread;
@@ -48,23 +43,27 @@ static int gpa_read(void *opaque, uint64_t gpa, void *buf, size_t len)
 	return 0;
 }
 
-/* The vCPU thread's on-CPU time so far; 0 when unknown. */
-static uint64_t vcpu_run_ns(const struct vcpu *v)
+/*
+ * vCPU @cpu's thread's on-CPU time so far; 0 when unknown. Its schedstat
+ * stays open: one pread() per sample.
+ */
+static uint64_t vcpu_run_ns(struct monitor *m, int cpu)
 {
-	unsigned long long run = 0;
-	char path[64];
-	FILE *f;
+	const struct vcpu *v = &m->vm->vcpus[cpu];
+	char buf[96];
+	ssize_t n;
 
-	if (!v->tid)
+	if (m->stat_fd[cpu] < 0 && v->tid) {
+		snprintf(buf, sizeof(buf), "/proc/self/task/%d/schedstat", v->tid);
+		m->stat_fd[cpu] = open(buf, O_RDONLY | O_CLOEXEC);
+	}
+	if (m->stat_fd[cpu] < 0)
 		return 0;
-	snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", v->tid);
-	f = fopen(path, "r");
-	if (!f)
+	n = pread(m->stat_fd[cpu], buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
 		return 0;
-	if (fscanf(f, "%llu", &run) != 1)
-		run = 0;
-	fclose(f);
-	return run;
+	buf[n] = 0;
+	return strtoull(buf, NULL, 10);
 }
 
 /* page_offset_base and phys_base as the guest set them (KASLR-proof). */
@@ -141,19 +140,25 @@ static void fail(struct monitor *m, const char *fmt, ...)
  * a descheduled vCPU (an emulated host, a busy machine) is not stuck. An
  * idle CPU may stop its tick, so only CPUs with work count.
  */
+bool monitor_stall_step(struct monitor_stall *s, const struct monitor_cpu *c,
+			uint64_t run_ns, uint32_t t_ms, uint32_t stall_ms)
+{
+	if (!c->ok || !c->nr_running || c->clock != s->clock || !run_ns) {
+		s->clock = c->clock;
+		s->run_ns = run_ns;
+		s->since_ms = t_ms;
+		return false;
+	}
+	return run_ns - s->run_ns > stall_ms * 1000000ULL;
+}
+
 static void check_stall(struct monitor *m, int cpu, const struct monitor_cpu *c,
 			uint32_t t_ms)
 {
-	struct stall_track *s = &m->track[cpu];
-	uint64_t run = vcpu_run_ns(&m->vm->vcpus[cpu]);
+	struct monitor_stall *s = &m->track[cpu];
+	uint64_t run = vcpu_run_ns(m, cpu);
 
-	if (!c->ok || !c->nr_running || c->clock != s->clock || !run) {
-		s->clock = c->clock;
-		s->run_ns = run;
-		s->since_ms = t_ms;
-		return;
-	}
-	if (run - s->run_ns > m->out->stall_ms * 1000000ULL)
+	if (monitor_stall_step(s, c, run, t_ms, m->out->stall_ms))
 		fail(m, "not_stuck: CPU %d rq clock stuck at %llu ns for %u ms (vCPU ran %llu ms meanwhile) at t=%u ms, nr_running %u, current %s/%d",
 		     cpu, (unsigned long long)c->clock, t_ms - s->since_ms,
 		     (unsigned long long)(run - s->run_ns) / 1000000, t_ms,
@@ -324,6 +329,9 @@ struct monitor *monitor_start(struct vm *vm, const struct monitor_config *cfg,
 	m->out = out;
 	m->mem = (struct kmem){ .read = gpa_read, .opaque = vm };
 	m->track = xzalloc(n * sizeof(*m->track));
+	m->stat_fd = xmalloc(n * sizeof(*m->stat_fd));
+	for (size_t i = 0; i < n; i++)
+		m->stat_fd[i] = -1;
 	out->nr_cpus = n;
 	out->interval_ms = cfg->interval_ms ? : MONITOR_INTERVAL_MS;
 	out->stall_ms = cfg->stall_ms ? : MONITOR_STALL_MS;
@@ -371,6 +379,10 @@ void monitor_stop(struct monitor *m, bool timeout)
 	if (m->loaded && timeout)
 		symbolize(m);
 	ksyms_free(&m->ks);
+	for (int i = 0; i < m->vm->nr_vcpus; i++)
+		if (m->stat_fd[i] >= 0)
+			close(m->stat_fd[i]);
+	free(m->stat_fd);
 	free(m->track);
 	free(m);
 }

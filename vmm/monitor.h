@@ -74,6 +74,20 @@ struct monitor_outcome {
 
 struct monitor;
 
+/* Per CPU, for not_stuck: the clock and the vCPU's host run time then. */
+struct monitor_stall {
+	uint64_t clock, run_ns;
+	uint32_t since_ms;		/* sample time of the last change */
+};
+
+/*
+ * One sample of one CPU through not_stuck: @run_ns is its vCPU thread's
+ * host run time so far (0: unknown). True when the CPU had work and its
+ * clock stayed put while the vCPU ran more than @stall_ms.
+ */
+bool monitor_stall_step(struct monitor_stall *s, const struct monitor_cpu *c,
+			uint64_t run_ns, uint32_t t_ms, uint32_t stall_ms);
+
 /*
  * Starts the thread: it reads the vmlinux while the guest boots, then
  * samples from the first KVM_RUN on. NULL with @out->off_reason set when
