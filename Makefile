@@ -461,6 +461,8 @@ $(FUZZ_OUT)/obj/%.o: %.c | $(UAPI_DEP)
 		-fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ_OUT)/obj/scenarios/scx_tests.o: CFLAGS += -DKTSTR_SCX_SIMPLE='"$(SCX_SIMPLE)"'
+$(FUZZ_OUT)/obj/vmm/monitor_syms.o: CFLAGS += -I$(SCX_INC)
+$(FUZZ_OUT)/obj/vmm/monitor_syms.o: | $(LIBBPF_A)
 
 $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 	$(call msg,AR,$@)
