@@ -190,6 +190,13 @@ TEST(not_stuck)
 	/* No host run time known: never a stall. */
 	EXPECT_FALSE(monitor_stall_step(&st, &c, 0, 60500, 2000));
 	EXPECT_FALSE(monitor_stall_step(&st, &c, 0, 90000, 2000));
+	/* Stuck on the way to idle: no runnable task, its last one current. */
+	c.nr_running = 0;
+	c.pid = 40;
+	EXPECT_FALSE(monitor_stall_step(&st, &c, 20000 * ms, 90100, 2000));
+	EXPECT_TRUE(monitor_stall_step(&st, &c, 22001 * ms, 90200, 2000));
+	c.pid = 0;
+	EXPECT_FALSE(monitor_stall_step(&st, &c, 30000 * ms, 90300, 2000));
 }
 
 TEST(json_member)

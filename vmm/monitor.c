@@ -138,12 +138,16 @@ static void fail(struct monitor *m, const char *fmt, ...)
  * not_stuck: a CPU with runnable tasks whose rq clock has not moved while
  * its vCPU thread ran stall_ms on the host. Host run time, not wall time:
  * a descheduled vCPU (an emulated host, a busy machine) is not stuck. An
- * idle CPU may stop its tick, so only CPUs with work count.
+ * idle CPU may stop its tick, so only CPUs with work count: runnable
+ * tasks, or a current task other than the idle task (pid 0; a CPU stuck
+ * on its way to idle has nr_running 0 and its last task current).
  */
 bool monitor_stall_step(struct monitor_stall *s, const struct monitor_cpu *c,
 			uint64_t run_ns, uint32_t t_ms, uint32_t stall_ms)
 {
-	if (!c->ok || !c->nr_running || c->clock != s->clock || !run_ns) {
+	bool idle = !c->nr_running && c->pid <= 0;
+
+	if (!c->ok || idle || c->clock != s->clock || !run_ns || !s->run_ns) {
 		s->clock = c->clock;
 		s->run_ns = run_ns;
 		s->since_ms = t_ms;
@@ -158,11 +162,14 @@ static void check_stall(struct monitor *m, int cpu, const struct monitor_cpu *c,
 	struct monitor_stall *s = &m->track[cpu];
 	uint64_t run = vcpu_run_ns(m, cpu);
 
-	if (monitor_stall_step(s, c, run, t_ms, m->out->stall_ms))
-		fail(m, "not_stuck: CPU %d rq clock stuck at %llu ns for %u ms (vCPU ran %llu ms meanwhile) at t=%u ms, nr_running %u, current %s/%d",
-		     cpu, (unsigned long long)c->clock, t_ms - s->since_ms,
-		     (unsigned long long)(run - s->run_ns) / 1000000, t_ms,
-		     c->nr_running, c->comm, c->pid);
+	if (!monitor_stall_step(s, c, run, t_ms, m->out->stall_ms))
+		return;
+	if (cpu < 64)
+		m->out->stuck_cpus |= 1ULL << cpu;
+	fail(m, "not_stuck: CPU %d rq clock stuck at %llu ns for %u ms (vCPU ran %llu ms meanwhile) at t=%u ms, nr_running %u, current %s/%d",
+	     cpu, (unsigned long long)c->clock, t_ms - s->since_ms,
+	     (unsigned long long)(run - s->run_ns) / 1000000, t_ms,
+	     c->nr_running, c->comm, c->pid);
 }
 
 static void check_sample(struct monitor *m, const struct monitor_cpu *cs,
@@ -411,8 +418,23 @@ void monitor_format_pcs(const struct monitor_outcome *out, struct buf *b)
 	}
 }
 
+/* "0,3" of the bits of @mask. */
+static const char *cpu_list(uint64_t mask, char *out, size_t len)
+{
+	size_t n = 0;
+	int i;
+
+	out[0] = 0;
+	for (i = 0; i < 64 && n < len; i++)
+		if (mask & (1ULL << i))
+			n += snprintf(out + n, len - n, "%s%d", n ? "," : "", i);
+	return out;
+}
+
 void monitor_format_diag(const struct monitor_outcome *out, struct buf *diag)
 {
+	char list[200];
+
 	if (!out->enabled) {
 		if (out->off_reason[0])
 			buf_printf(diag, "monitor: off: %s\n", out->off_reason);
@@ -430,6 +452,9 @@ void monitor_format_diag(const struct monitor_outcome *out, struct buf *diag)
 		   out->nr_samples + out->dropped ? out->sample_cpu_ns / 1e3 /
 		   (out->nr_samples + out->dropped) : 0.0,
 		   out->failed ? out->fail : "no stall");
+	if (out->stuck_cpus)
+		buf_printf(diag, "monitor: stuck CPUs (not_stuck): %s\n",
+			   cpu_list(out->stuck_cpus, list, sizeof(list)));
 	if (out->nr_pcs) {
 		buf_printf(diag, "monitor: at the timeout:\n");
 		monitor_format_pcs(out, diag);
@@ -454,7 +479,12 @@ void monitor_format_json(const struct monitor_outcome *out, struct buf *json)
 		json_put_string(json, out->fail);
 	else
 		buf_printf(json, "null");
-	buf_printf(json, ", \"series\": [");
+	buf_printf(json, ", \"stuck_cpus\": [");
+	for (i = 0; i < 64; i++)
+		if (out->stuck_cpus & (1ULL << i))
+			buf_printf(json, "%s%d", out->stuck_cpus & ((1ULL << i) - 1) ?
+				   ", " : "", i);
+	buf_printf(json, "], \"series\": [");
 	for (s = 0; s < out->nr_samples; s++) {
 		const struct monitor_cpu *cs = &out->cpus[(size_t)s * out->nr_cpus];
 

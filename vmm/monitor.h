@@ -67,6 +67,7 @@ struct monitor_outcome {
 	uint64_t load_ns;		/* reading the vmlinux, before the run */
 	/* The first failed check, naming the CPU, the time and the value. */
 	bool failed;
+	uint64_t stuck_cpus;		/* every CPU not_stuck caught (< 64) */
 	char fail[512];
 	struct monitor_pc *pcs;		/* per vCPU, on a timeout */
 	int nr_pcs;
@@ -82,8 +83,9 @@ struct monitor_stall {
 
 /*
  * One sample of one CPU through not_stuck: @run_ns is its vCPU thread's
- * host run time so far (0: unknown). True when the CPU had work and its
- * clock stayed put while the vCPU ran more than @stall_ms.
+ * host run time so far (0: unknown). True when the CPU was not idle
+ * (runnable tasks, or a current task other than pid 0) and its clock
+ * stayed put while the vCPU ran more than @stall_ms.
  */
 bool monitor_stall_step(struct monitor_stall *s, const struct monitor_cpu *c,
 			uint64_t run_ns, uint32_t t_ms, uint32_t stall_ms);
