@@ -172,9 +172,9 @@ void ktstr_diag(struct ktstr_ctx *ctx, const char *fmt, ...) __printf(2, 3);
 const char *ktstr_verdict_name(enum ktstr_verdict v);
 
 /*
- * The built-in schedulers a .scheduler may name ("fifo", "llc", "fail";
- * sched/ loads them in the guest): the ops name each registers with
- * sched_ext ("ktstr_fifo"), or NULL for any other name.
+ * The built-in schedulers a .scheduler may name ("fifo", "llc", "fail",
+ * "stall"; sched/ loads them in the guest): the ops name each registers
+ * with sched_ext ("ktstr_fifo"), or NULL for any other name.
  */
 const char *scx_builtin_ops(const char *name);
 

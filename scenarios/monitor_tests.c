@@ -145,3 +145,40 @@ KTSTR_TEST(monitor_hang, .category = "boot",
 	   .description = "a hung guest's TIMEOUT names the kernel function and current task of each vCPU",
 	   .topology = "1n1l2c1t", .timeout_ms = 30000,
 	   .expect = KTSTR_EXPECT_TIMEOUT, .host_check = check_hang);
+
+static int monitor_scx_stall(struct ktstr_ctx *ctx)
+{
+	for (;;)
+		pause();
+	return KTSTR_PASS;
+}
+
+/*
+ * not_stuck caught CPU 1, the CPU the "stall" scheduler stops (CPU 0 may
+ * follow, spinning on CPU 1's rq lock).
+ */
+static int check_scx_stall(const struct ktstr_run *run, char *msg, size_t len)
+{
+	const struct monitor_outcome *m = run->monitor;
+
+	if (!m->enabled) {
+		snprintf(msg, len, "monitor off: %s", m->off_reason);
+		return KTSTR_SKIP;
+	}
+	if (!(m->stuck_cpus & 2)) {
+		snprintf(msg, len, "monitor: expected not_stuck on CPU 1, got: %s",
+			 m->failed ? m->fail : "no stall");
+		return KTSTR_FAIL;
+	}
+	return KTSTR_PASS;
+}
+/*
+ * The built-in "stall" scheduler spins in ops.dispatch on CPU 1 with its
+ * rq locked and interrupts off: the guest hangs (TIMEOUT), the monitor
+ * names CPU 1 within monitor_stall_ms of its vCPU's run time, well inside
+ * the 30 s the sched_ext watchdog would take.
+ */
+KTSTR_TEST(monitor_scx_stall, .category = "sched",
+	   .description = "a sched_ext scheduler that stops CPU 1 in ops.dispatch: the host monitor names CPU 1 as stuck",
+	   .topology = "1n1l2c1t", .scheduler = "stall", .timeout_ms = 60000,
+	   .expect = KTSTR_EXPECT_TIMEOUT, .host_check = check_scx_stall);
