@@ -5,6 +5,7 @@
  * virtual to guest physical translation over fake guest memory, bad guest
  * pointers rejected, the not_stuck rule and the JSON member.
  */
+#include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,8 @@ TEST(guest_vmlinux_offsets)
 
 	if (!path)
 		SKIP(return, "no guest vmlinux (make kernel, or KTSTR_VMLINUX=)");
+	if (ksyms_elf_machine(path) != EM_X86_64)
+		SKIP(return, "%s: not x86_64 (the monitor reads x86_64 guests)", path);
 	ASSERT_EQ(0, ksyms_load(&ks, path, err, sizeof(err))) TH_LOG("%s", err);
 	/* Every member the monitor reads resolves, sched_ext's included. */
 	EXPECT_LT(0, ks.ofs.rq_nr_running);
@@ -78,6 +81,9 @@ TEST(missing_vmlinux_is_an_error)
 
 	EXPECT_EQ(-ENOENT, ksyms_load(&ks, "/nonexistent/vmlinux", err, sizeof(err)));
 	EXPECT_NE(NULL, strstr(err, "/nonexistent/vmlinux"));
+	EXPECT_EQ(-ENOENT, ksyms_elf_machine("/nonexistent/vmlinux"));
+	EXPECT_EQ(-ENOEXEC, ksyms_elf_machine("/proc/self/cmdline"));
+	EXPECT_LT(0, ksyms_elf_machine("/proc/self/exe"));
 }
 
 TEST(symbolizer)

@@ -297,20 +297,6 @@ static void *monitor_thread(void *arg)
 	return NULL;
 }
 
-/* The vmlinux's machine: the translation is x86_64's for now. */
-static bool elf_is_x86_64(const char *path)
-{
-	Elf64_Ehdr eh;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = pread(fd, &eh, sizeof(eh), 0) == sizeof(eh) &&
-	     eh.e_ident[EI_CLASS] == ELFCLASS64 && eh.e_machine == EM_X86_64;
-	close(fd);
-	return ok;
-}
 
 struct monitor *monitor_start(struct vm *vm, const struct monitor_config *cfg,
 			      struct monitor_outcome *out)
@@ -324,7 +310,7 @@ struct monitor *monitor_start(struct vm *vm, const struct monitor_config *cfg,
 			 "no vmlinux beside the kernel");
 		return NULL;
 	}
-	if (!elf_is_x86_64(cfg->vmlinux)) {
+	if (ksyms_elf_machine(cfg->vmlinux) != EM_X86_64) {
 		snprintf(out->off_reason, sizeof(out->off_reason),
 			 "%s: not an x86_64 vmlinux (other guests: not yet)",
 			 cfg->vmlinux);

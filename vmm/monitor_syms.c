@@ -278,6 +278,21 @@ void ksyms_format(const struct ksyms *ks, uint64_t addr, char *out, size_t len)
 		snprintf(out, len, "0x%llx", (unsigned long long)addr);
 }
 
+int ksyms_elf_machine(const char *path)
+{
+	Elf64_Ehdr eh;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool ok;
+
+	if (fd < 0)
+		return -errno;
+	ok = pread(fd, &eh, sizeof(eh), 0) == sizeof(eh) &&
+	     !memcmp(eh.e_ident, ELFMAG, SELFMAG) &&
+	     eh.e_ident[EI_CLASS] == ELFCLASS64;
+	close(fd);
+	return ok ? eh.e_machine : -ENOEXEC;
+}
+
 int kmem_va_to_pa(const struct kmem *m, uint64_t va, uint64_t *pa)
 {
 	if (va >= X86_START_KERNEL_MAP) {

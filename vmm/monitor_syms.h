@@ -43,6 +43,11 @@ struct ksyms {
  */
 int ksyms_load(struct ksyms *ks, const char *vmlinux, char *err, size_t errlen);
 void ksyms_free(struct ksyms *ks);
+/*
+ * e_machine of the 64-bit ELF file @path (EM_X86_64, EM_AARCH64), or
+ * -errno: the address translation below is x86_64's.
+ */
+int ksyms_elf_machine(const char *path);
 /* The text symbol containing @addr, its offset in *@off; NULL: none. */
 const struct ksym *ksyms_lookup(const struct ksyms *ks, uint64_t addr,
 				uint64_t *off);
