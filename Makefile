@@ -317,6 +317,11 @@ $(OUTPUT)/sched/%.o: sched/%.c $(SCX_SKELS) | $(LIBBPF_A)
 	$(Q)$(CC) $(CFLAGS) -I$(SCX_INC) -isystem $(SCX_DIR) -c -o $@ $<
 endif
 
+# The host monitor reads the guest's BTF with libbpf's btf API.
+$(OUTPUT)/vmm/monitor_syms.o: CFLAGS += -I$(SCX_INC)
+$(OUTPUT)/vmm/monitor_syms.o: | $(LIBBPF_A)
+$(OUTPUT)/tests/monitor_test: CFLAGS += -DKTSTR_VMLINUX='"$(VMLINUX_BTF)"'
+
 $(LIBKTSTR): $(SCHED_OBJS)
 $(LIB_OBJS) $(OUTPUT)/ktstr.o $(VM_SMOKE) $(TEST_PROGS): | $(UAPI_DEP)
 $(PROG) $(TEST_PROGS): $(LIBBPF_A)
@@ -486,6 +491,8 @@ $(FUZZ_OUT)/obj/%.o: %.c | $(UAPI_DEP)
 		-fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ_OUT)/obj/scenarios/scx_tests.o: CFLAGS += -DKTSTR_SCX_SIMPLE='"$(SCX_SIMPLE)"'
+$(FUZZ_OUT)/obj/vmm/monitor_syms.o: CFLAGS += -I$(SCX_INC)
+$(FUZZ_OUT)/obj/vmm/monitor_syms.o: | $(LIBBPF_A)
 
 $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 	$(call msg,AR,$@)

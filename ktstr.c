@@ -37,6 +37,7 @@ static const char env_help[] =
 	"  KTSTR_NO_PERF_MODE=1  never use performance mode (budget mode instead)\n"
 	"  KTSTR_NO_SKIP_MODE=1  PerfModeUnavailable/ResourceContention FAIL instead of SKIP\n"
 	"  KTSTR_CPU_CAP=N   (run) use at most N host CPUs, as --cpu-cap N\n"
+	"  KTSTR_MONITOR_INTERVAL_MS=N  (run) host monitor period, as --monitor-interval N\n"
 	"  KTSTR_LOCK_DIR    where performance mode keeps its per-LLC locks\n"
 	"  KTSTR_STATS_SOCK  default socket of 'ktstr stats'\n"
 	"  KTSTR_RESULTS_DIR (run) write per-test result files there, as --results DIR\n"
@@ -114,13 +115,15 @@ static int cmd_run(int argc, char **argv)
 		{ "no-perf-mode", no_argument, NULL, 'P' },
 		{ "cpu-cap", required_argument, NULL, 'C' },
 		{ "stats-sock", required_argument, NULL, 'S' },
+		{ "monitor-interval", required_argument, NULL, 'M' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{}
 	};
 	struct run_options o = {};
 	const char *cap = NULL, *cap_src = "--cpu-cap";
+	const char *mon = getenv("KTSTR_MONITOR_INTERVAL_MS");
+	char err[256], *end;
 	uint64_t rep;
-	char err[256];
 	int c;
 
 	o.patterns = xzalloc(argc * sizeof(*o.patterns));
@@ -166,6 +169,9 @@ static int cmd_run(int argc, char **argv)
 		case 'S':
 			o.stats_sock = optarg;
 			break;
+		case 'M':
+			mon = optarg;
+			break;
 		case 'v':
 			o.verbose = true;
 			ktstr_verbose = 1;
@@ -187,6 +193,13 @@ static int cmd_run(int argc, char **argv)
 	if (cap && budget_parse_cap(cap, budget_usable_cpus(), &o.cpu_cap,
 				    err, sizeof(err)))
 		die("%s '%s': %s", cap_src, cap, err);
+	if (mon && *mon) {
+		unsigned long v = strtoul(mon, &end, 10);
+
+		if (*end || !v || v > 60000)
+			die("monitor interval '%s': not 1..60000 ms", mon);
+		o.monitor_interval_ms = v;
+	}
 	/* Bad input is one line before the TAP plan, not one per test. */
 	if (o.topology) {
 		struct topology topo;
@@ -261,7 +274,7 @@ static int cmd_help(int argc, char **argv);
 
 static const struct cmd cmds[] = {
 	{ "run", cmd_run, "boot a VM per test and report TAP",
-	  "usage: ktstr run [-t NAME|GLOB]... [-c CATEGORIES] [--kernel PATH] [--topo SPEC] [--json FILE] [--results DIR] [--repeat N] [--append ARGS] [--scheduler PATH] [--no-perf-mode] [--cpu-cap N] [--stats-sock PATH] [-v]\n"
+	  "usage: ktstr run [-t NAME|GLOB]... [-c CATEGORIES] [--kernel PATH] [--topo SPEC] [--json FILE] [--results DIR] [--repeat N] [--append ARGS] [--scheduler PATH] [--no-perf-mode] [--cpu-cap N] [--stats-sock PATH] [--monitor-interval MS] [-v]\n"
 	  "  -t, --test NAME|GLOB   run the matching tests (repeatable; default all)\n"
 	  "  -c, --category LIST    only these categories, e.g. \"boot topo\"\n"
 	  "  -k, --kernel PATH      guest kernel (bzImage)\n"
@@ -275,6 +288,8 @@ static const struct cmd cmds[] = {
 	  "      --cpu-cap N        use at most N host CPUs (also KTSTR_CPU_CAP=N): budget mode gets\n"
 	  "                         min(cpu_budget or all CPUs, N); performance mode needing more SKIPs\n"
 	  "  -S, --stats-sock PATH  relay scx_stats requests on this host socket to the guest's scheduler (ktstr stats)\n"
+	  "      --monitor-interval MS  host monitor period for every test (also\n"
+	  "                         KTSTR_MONITOR_INTERVAL_MS=N; default each test's, else 100)\n"
 	  "  -v, --verbose          stream the guest kernel console to stderr\n" },
 	{ "list", cmd_list, "list the declared tests",
 	  "usage: ktstr list [--long]\n"

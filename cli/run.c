@@ -189,6 +189,27 @@ uint32_t test_timeout_ms(const struct ktstr_test *t)
 	return t->timeout_ms ? : DEFAULT_TIMEOUT_MS;
 }
 
+/*
+ * The guest kernel's vmlinux (symbols and BTF for the host monitor): the
+ * file beside the bzImage, as the kernel cache and a built tree keep it
+ * (arch/x86/boot/bzImage: ../../../vmlinux). NULL: none, monitor off.
+ */
+static const char *vmlinux_beside(const char *kernel)
+{
+	static const char *const rel[] = { "vmlinux", "../../../vmlinux" };
+	static char path[PATH_MAX];
+	const char *slash = strrchr(kernel, '/');
+	int dir = slash ? (int)(slash - kernel) + 1 : 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(rel); i++) {
+		snprintf(path, sizeof(path), "%.*s%s", dir, kernel, rel[i]);
+		if (!access(path, R_OK))
+			return path;
+	}
+	return NULL;
+}
+
 static int test_config(const struct ktstr_test *t, const struct run_options *o,
 		       struct vmm_config *cfg, char *err, size_t errlen)
 {
@@ -222,6 +243,13 @@ static int test_config(const struct ktstr_test *t, const struct run_options *o,
 	cfg->cpu_cap = o->cpu_cap;
 	cfg->stats_sock = o->stats_sock;
 	cfg->stats_interval_ms = t->stats_interval_ms;
+	cfg->monitor = (struct monitor_config){
+		.vmlinux = vmlinux_beside(o->kernel),
+		.interval_ms = o->monitor_interval_ms ? : t->monitor_interval_ms,
+		.stall_ms = t->monitor_stall_ms,
+		.max_imbalance = t->monitor_max_imbalance,
+		.max_dsq_depth = t->monitor_max_dsq_depth,
+	};
 	return r;
 }
 
@@ -281,7 +309,14 @@ static void host_checks(const struct ktstr_test *t, const struct ktstr_run *run,
 			 out->tune.cpu_budget);
 		return;
 	}
-	if (t->host_check && t->expect == KTSTR_EXPECT_PASS)
+	/* not_stuck and the other monitor checks; a hang is expected to stall. */
+	if (out->monitor.failed && t->expect == KTSTR_EXPECT_PASS) {
+		tr->verdict = KTSTR_FAIL;
+		snprintf(tr->msg, sizeof(tr->msg), "monitor: %s", out->monitor.fail);
+		return;
+	}
+	if (t->host_check && (t->expect == KTSTR_EXPECT_PASS ||
+			      t->expect == KTSTR_EXPECT_TIMEOUT))
 		tr->verdict = t->host_check(run, tr->msg, sizeof(tr->msg));
 }
 
@@ -411,7 +446,7 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	if (cap_err[0])
 		ro.cap_error = cap_err;
 	run = (struct ktstr_run){ .log = &log, .stats = &out.stats,
-				  .tune = &out.tune };
+				  .tune = &out.tune, .monitor = &out.monitor };
 	tr->verdict = evaluate_run(t, &ro, &gr, tr->msg, sizeof(tr->msg));
 	if (t->no_skip_mode)	/* it booted: no refusal to prove */
 		tr->verdict = perf_no_skip_booted(t, &run, &ro, tr->msg,
@@ -446,6 +481,8 @@ static void run_one(const struct ktstr_test *t, const struct run_options *o,
 	tune_format_diag(&out.tune, &tr->diag);
 	tune_format_json(&out.tune, &tr->json);
 	stats_format(&out.stats, &tr->diag, &tr->json);
+	monitor_format_diag(&out.monitor, &tr->diag);
+	monitor_format_json(&out.monitor, &tr->json);
 	metrics_format(&log, &tr->diag, &tr->json);
 	if (tr->verdict != KTSTR_PASS && tr->verdict != KTSTR_SKIP &&
 	    tr->verdict != KTSTR_XFAIL) {

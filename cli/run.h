@@ -20,6 +20,7 @@ struct run_options {
 	const char *scheduler;		/* external scheduler for every test */
 	const char *stats_sock;		/* host socket of the stats relay */
 	uint32_t cpu_cap;		/* --cpu-cap / KTSTR_CPU_CAP, 0: none */
+	uint32_t monitor_interval_ms;	/* overrides each test's, 0: not */
 	bool verbose;			/* stream the guest console */
 };
 

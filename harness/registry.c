@@ -97,6 +97,7 @@ static const struct {
 	{ "fifo", "ktstr_fifo" },
 	{ "llc", "ktstr_llc" },
 	{ "fail", "ktstr_fail" },
+	{ "stall", "ktstr_stall" },
 };
 
 const char *scx_builtin_ops(const char *name)

@@ -57,16 +57,19 @@ struct ktstr_ctx;
 struct channel_log;
 struct stats_relay_outcome;
 struct tune_outcome;
+struct monitor_outcome;
 
 /*
  * What the host saw of one run, given to a test's host_check: the data
  * channel's frames (harness/channel.h), the scheduler stats samples
- * (vmm/stats_relay.h) and the host tuning outcome (vmm/hosttune.h).
+ * (vmm/stats_relay.h), the host tuning outcome (vmm/hosttune.h) and what
+ * the host monitor read of the guest's run queues (vmm/monitor.h).
  */
 struct ktstr_run {
 	const struct channel_log *log;
 	const struct stats_relay_outcome *stats;
 	const struct tune_outcome *tune;
+	const struct monitor_outcome *monitor;	/* vmm/monitor.h */
 };
 
 /*
@@ -128,9 +131,19 @@ struct ktstr_test {
 	 */
 	uint32_t stats_interval_ms;
 	/*
+	 * The host monitor (vmm/monitor.h), on whenever the kernel has a
+	 * vmlinux beside it: its period (0: 100 ms), the not_stuck limit (an
+	 * rq clock stopped that long while its vCPU ran and the CPU had work;
+	 * 0: 2000 ms), and optional limits on the run-queue imbalance
+	 * (max/min nr_running, sustained) and a local DSQ's depth (0: none).
+	 */
+	uint32_t monitor_interval_ms, monitor_stall_ms;
+	uint32_t monitor_max_imbalance, monitor_max_dsq_depth;
+	/*
 	 * Host side, after a run the guest passed (a no_skip_mode run that
-	 * booted: passed on its own merits): judges what the host saw of it;
-	 * returns KTSTR_PASS, or KTSTR_FAIL with @msg set.
+	 * booted: passed on its own merits; an expected TIMEOUT that came):
+	 * judges what the host saw of it; returns KTSTR_PASS, or KTSTR_FAIL
+	 * with @msg set.
 	 */
 	int (*host_check)(const struct ktstr_run *run, char *msg, size_t len);
 	struct ktstr_test *next;
@@ -159,9 +172,9 @@ void ktstr_diag(struct ktstr_ctx *ctx, const char *fmt, ...) __printf(2, 3);
 const char *ktstr_verdict_name(enum ktstr_verdict v);
 
 /*
- * The built-in schedulers a .scheduler may name ("fifo", "llc", "fail";
- * sched/ loads them in the guest): the ops name each registers with
- * sched_ext ("ktstr_fifo"), or NULL for any other name.
+ * The built-in schedulers a .scheduler may name ("fifo", "llc", "fail",
+ * "stall"; sched/ loads them in the guest): the ops name each registers
+ * with sched_ext ("ktstr_fifo"), or NULL for any other name.
  */
 const char *scx_builtin_ops(const char *name);
 

@@ -5,7 +5,8 @@
  * DSQ that every CPU consumes from.
  *
  * fail.bpf.c builds the same scheduler under another name with a hook on
- * every dispatch (KTSTR_FIFO_ON_DISPATCH).
+ * every dispatch (KTSTR_FIFO_ON_DISPATCH), stall.bpf.c with one on each
+ * CPU's ops.dispatch (KTSTR_FIFO_ON_CPU_DISPATCH).
  */
 #include "ktstr.bpf.h"
 
@@ -14,6 +15,9 @@
 #endif
 #ifndef KTSTR_FIFO_ON_DISPATCH
 #define KTSTR_FIFO_ON_DISPATCH(nr) ((void)(nr))
+#endif
+#ifndef KTSTR_FIFO_ON_CPU_DISPATCH
+#define KTSTR_FIFO_ON_CPU_DISPATCH(cpu) ((void)(cpu))
 #endif
 
 #define FIFO_DSQ 0
@@ -51,6 +55,7 @@ void BPF_STRUCT_OPS(fifo_enqueue, struct task_struct *p, u64 enq_flags)
 
 void BPF_STRUCT_OPS(fifo_dispatch, s32 cpu, struct task_struct *prev)
 {
+	KTSTR_FIFO_ON_CPU_DISPATCH(cpu);
 	scx_bpf_consume(FIFO_DSQ);
 }
 

@@ -3,10 +3,11 @@
  * sched_ext in the guest: start a scheduler, see it enabled, notice when it
  * exits or is kicked out (SCHED_EXIT), stop it.
  *
- * A scheduler is named by the test's .scheduler: "fifo", "llc" or "fail"
- * (BPF schedulers built into ktstr, loaded through libbpf skeletons in a
- * child process), or an absolute path (an external scheduler binary, e.g.
- * /scheduler packed into the initramfs, run as a child process).
+ * A scheduler is named by the test's .scheduler: "fifo", "llc", "fail" or
+ * "stall" (BPF schedulers built into ktstr, loaded through libbpf
+ * skeletons in a child process), or an absolute path (an external
+ * scheduler binary, e.g. /scheduler packed into the initramfs, run as a
+ * child process).
  *
  *	struct scx_sched *s;
  *	struct scx_exit e;

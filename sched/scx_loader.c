@@ -23,6 +23,7 @@
 #include "util/util.h"
 #include "fail.bpf.skel.h"
 #include "fifo.bpf.skel.h"
+#include "stall.bpf.skel.h"
 #include "llc.bpf.skel.h"
 
 #define POLL_NS (20 * 1000 * 1000)
@@ -181,6 +182,11 @@ static void fail_set(struct fail_bpf *skel, const struct scx_shared *sh)
 }
 DEFINE_SCX_RUN(fail, fifo_ops)
 
+static void stall_set(struct stall_bpf *skel, const struct scx_shared *sh)
+{
+}
+DEFINE_SCX_RUN(stall, fifo_ops)
+
 static void llc_set(struct llc_bpf *skel, const struct scx_shared *sh)
 {
 	skel->rodata->nr_llcs = sh->nr_llcs;
@@ -197,6 +203,7 @@ static const struct {
 	{ "fifo", run_fifo },
 	{ "llc", run_llc },
 	{ "fail", run_fail },
+	{ "stall", run_stall },
 };
 
 int scx_loader_run(struct scx_shared *sh)

@@ -91,6 +91,7 @@ TEST(names)
 	ASSERT_STREQ("ktstr_fifo", scx_builtin_ops("fifo"));
 	ASSERT_STREQ("ktstr_llc", scx_builtin_ops("llc"));
 	ASSERT_STREQ("ktstr_fail", scx_builtin_ops("fail"));
+	ASSERT_STREQ("ktstr_stall", scx_builtin_ops("stall"));
 	ASSERT_EQ(NULL, scx_builtin_ops("eevdf"));
 	ASSERT_EQ(NULL, scx_builtin_ops(NULL));
 	ASSERT_EQ(0, scx_name_check("llc", err, sizeof(err)));

@@ -94,6 +94,8 @@ int vcpu_arch_init(struct vcpu *vcpu);
 bool vcpu_arch_handle_exit(struct vcpu *vcpu);
 /* Registers, for a failure message. */
 void vcpu_arch_dump(struct vcpu *vcpu, struct buf *out);
+/* The guest's program counter (x86 RIP, arm64 PC), for the monitor. */
+int vcpu_arch_pc(struct vcpu *vcpu, uint64_t *pc);
 /*
  * The steal time the guest's PV steal clock shows for @v (x86:
  * MSR_KVM_STEAL_TIME's record); -ENOENT when the guest registered none.

@@ -129,6 +129,41 @@ static char *build_cmdline(const struct vmm_config *cfg,
 	return s;
 }
 
+/*
+ * On a timeout the verdict names where each vCPU was (the monitor's
+ * symbolized PC and current task); -v adds vCPU 0's registers.
+ */
+static void timeout_pcs(struct vm *vm, struct vmm_outcome *out)
+{
+	const struct monitor_outcome *mo = &out->monitor;
+	size_t len = strlen(out->exit_msg);
+	struct buf regs = {};
+	int i;
+
+	for (i = 0; i < mo->nr_pcs && len < sizeof(out->exit_msg); i++) {
+		const struct monitor_pc *p = &mo->pcs[i];
+
+		len += snprintf(out->exit_msg + len, sizeof(out->exit_msg) - len,
+				"%s vCPU %d in %s", i ? "," : ";", i, p->sym);
+		if (p->task && len < sizeof(out->exit_msg))
+			len += snprintf(out->exit_msg + len,
+					sizeof(out->exit_msg) - len, " (%s %d)",
+					p->comm, p->pid);
+	}
+	if (!ktstr_verbose)
+		return;
+	vcpu_arch_dump(&vm->vcpus[0], &regs);
+	buf_putc(&regs, 0);
+	pr_info("vCPU 0 at timeout:\n%s", (char *)regs.data);
+	buf_free(&regs);
+	if (mo->nr_pcs) {
+		monitor_format_pcs(mo, &regs);
+		buf_putc(&regs, 0);
+		pr_info("monitor at timeout:\n%s", (char *)regs.data);
+		buf_free(&regs);
+	}
+}
+
 int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	    size_t errlen)
 {
@@ -144,6 +179,7 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	uint32_t *ids = NULL;
 	uint64_t t0 = now_ns();
 	struct host_tune tune;
+	struct monitor *mon = NULL;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -217,21 +253,17 @@ int vmm_run(const struct vmm_config *cfg, struct vmm_outcome *out, char *err,
 	out->setup_ns = now_ns() - t0;
 	if (con && cfg->stdin_fd >= 0)
 		vmm_input_start(&in, cfg->stdin_fd, input_send, con);
+	mon = monitor_start(vm, &cfg->monitor, &out->monitor);
 	vm_run(vm, cfg->timeout_ms ? now_ns() + cfg->timeout_ms * 1000000ULL : 0);
+	monitor_stop(mon, vm->exit_kind == VM_EXIT_TIMEOUT);
 	out->run_ns = now_ns() - (vm->t_first_run_ns ? : t0);
 	out->pid1_ns = s2.first_ns ? s2.first_ns - ktstr_start_ns : 0;
 	out->cpu_before_run_ns = vm->cpu_before_run_ns;
 	vmm_measure_rss(vm, out);
 	out->exit_kind = vm->exit_kind;
 	snprintf(out->exit_msg, sizeof(out->exit_msg), "%s", vm->exit_msg);
-	if (out->exit_kind == VM_EXIT_TIMEOUT && ktstr_verbose) {
-		struct buf regs = {};
-
-		vcpu_arch_dump(&vm->vcpus[0], &regs);
-		buf_putc(&regs, 0);
-		pr_info("vCPU 0 at timeout:\n%s", (char *)regs.data);
-		buf_free(&regs);
-	}
+	if (out->exit_kind == VM_EXIT_TIMEOUT)
+		timeout_pcs(vm, out);
 	for (int i = 0; i < vm->nr_vcpus; i++)
 		out->exits += vm->vcpus[i].exits;
 	tune_finish(&tune, vm, &out->tune);
@@ -262,4 +294,5 @@ void vmm_outcome_free(struct vmm_outcome *out)
 	buf_free(&out->data);
 	buf_free(&out->hvc);
 	stats_relay_outcome_free(&out->stats);
+	monitor_outcome_free(&out->monitor);
 }

@@ -11,6 +11,7 @@
 #include "harness/topology.h"
 #include "util/util.h"
 #include "vmm/hosttune.h"
+#include "vmm/monitor.h"
 #include "vmm/sink.h"
 #include "vmm/stats_relay.h"
 #include "vmm/vm.h"
@@ -39,6 +40,7 @@ struct vmm_config {
 	/* Scheduler stats relay (vmm/stats_relay.h): socket and sampler. */
 	const char *stats_sock;		/* host unix socket, or NULL */
 	uint32_t stats_interval_ms;	/* sample every N ms, 0: never */
+	struct monitor_config monitor;	/* host monitor, vmm/monitor.h */
 };
 
 struct vmm_outcome {
@@ -64,6 +66,7 @@ struct vmm_outcome {
 	uint64_t exits;
 	struct tune_outcome tune;	/* perf/budget mode, vCPU telemetry */
 	struct stats_relay_outcome stats;	/* scheduler stats samples */
+	struct monitor_outcome monitor;	/* the guest's run queues, from the host */
 };
 
 /* Returns 0 when the VM ran (whatever the guest did), else -errno + @err. */

@@ -62,6 +62,11 @@ bool vcpu_arch_handle_exit(struct vcpu *v)
 	return false;
 }
 
+int vcpu_arch_pc(struct vcpu *v, uint64_t *pc)
+{
+	return arm64_get_reg(v, ARM64_CORE_REG(regs.pc), pc);
+}
+
 void vcpu_arch_dump(struct vcpu *v, struct buf *out)
 {
 	uint64_t pc, pstate, sp, x[31];

@@ -167,6 +167,16 @@ void vcpu_arch_dump(struct vcpu *v, struct buf *out)
 		   s.cs.selector, s.ss.selector);
 }
 
+int vcpu_arch_pc(struct vcpu *v, uint64_t *pc)
+{
+	struct kvm_regs r;
+
+	if (__vcpu_ioctl(v, KVM_GET_REGS, &r) < 0)
+		return -errno;
+	*pc = r.rip;
+	return 0;
+}
+
 /*
  * What the guest itself sees as steal: the kvm_steal_time record that
  * MSR_KVM_STEAL_TIME points at, in guest memory (untrusted, so looked up
