@@ -51,6 +51,7 @@ FIXTURE(verify) {
 	pthread_t thread;
 	cpu_set_t saved;
 	bool running;
+	struct fake_vcpu *f;	/* the thread's, alive until the teardown */
 };
 
 FIXTURE_SETUP(verify)
@@ -83,18 +84,20 @@ FIXTURE_TEARDOWN(verify)
 		pthread_barrier_wait(&self->done);
 		pthread_join(self->thread, NULL);
 	}
+	free(self->f);
 	sched_setaffinity(0, sizeof(self->saved), &self->saved);
 	perf_release(&self->s);
 }
 
-static void start_vcpu(struct _test_data_verify *self, struct fake_vcpu *f,
-		       int cpu, int prio)
+static void start_vcpu(struct _test_data_verify *self, int cpu, int prio)
 {
 	pthread_barrier_init(&self->ready, NULL, 2);
 	pthread_barrier_init(&self->done, NULL, 2);
-	*f = (struct fake_vcpu){ .v = &self->vcpu, .cpu = cpu, .prio = prio,
-				 .ready = &self->ready, .done = &self->done };
-	pthread_create(&self->thread, NULL, vcpu_thread, f);
+	self->f = xzalloc(sizeof(*self->f));
+	*self->f = (struct fake_vcpu){ .v = &self->vcpu, .cpu = cpu,
+				       .prio = prio, .ready = &self->ready,
+				       .done = &self->done };
+	pthread_create(&self->thread, NULL, vcpu_thread, self->f);
 	pthread_barrier_wait(&self->ready);
 	self->running = true;
 }
@@ -108,11 +111,10 @@ static const char *diffs(struct perf_state *s)
 
 TEST_F(verify, placed_as_planned)
 {
-	struct fake_vcpu f;
 
 	if (getuid())
 		SKIP(return, "SCHED_FIFO needs root");
-	start_vcpu(self, &f, 0, PERF_PRIO_VCPU);
+	start_vcpu(self, 0, PERF_PRIO_VCPU);
 	perf_verify_running(&self->s, &self->vm);
 	EXPECT_TRUE(self->s.check.ran);
 	EXPECT_EQ(0, self->s.check.diffs.len) TH_LOG("%s", diffs(&self->s));
@@ -122,10 +124,9 @@ TEST_F(verify, placed_as_planned)
 
 TEST_F(verify, unpinned_vcpu_named)
 {
-	struct fake_vcpu f;
 	char want[128];
 
-	start_vcpu(self, &f, -1, 0);
+	start_vcpu(self, -1, 0);
 	perf_verify_running(&self->s, &self->vm);
 	snprintf(want, sizeof(want), "vCPU 0 thread %d: CPU affinity 1, planned host CPU 0",
 		 self->vcpu.tid);
@@ -137,12 +138,11 @@ TEST_F(verify, unpinned_vcpu_named)
 
 TEST_F(verify, service_thread_elsewhere_named)
 {
-	struct fake_vcpu f;
 	char want[128];
 
 	if (getuid())
 		SKIP(return, "SCHED_FIFO needs root");
-	start_vcpu(self, &f, 0, PERF_PRIO_VCPU);
+	start_vcpu(self, 0, PERF_PRIO_VCPU);
 	self->s.plan.service_cpu = 0;	/* this thread is on 1 */
 	perf_verify_running(&self->s, &self->vm);
 	snprintf(want, sizeof(want), "service thread %d (", gettid());
@@ -152,7 +152,6 @@ TEST_F(verify, service_thread_elsewhere_named)
 
 TEST_F(verify, unbound_ram_named)
 {
-	struct fake_vcpu f;
 	size_t len = 4 << 20;
 	void *ram = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -163,7 +162,7 @@ TEST_F(verify, unbound_ram_named)
 	self->vm.nr_regions = 1;
 	self->vm.ram_size = len;
 	self->s.plan.node_mask[0] = 1;
-	start_vcpu(self, &f, 0, getuid() ? 0 : PERF_PRIO_VCPU);
+	start_vcpu(self, 0, getuid() ? 0 : PERF_PRIO_VCPU);
 	perf_verify_running(&self->s, &self->vm);
 	EXPECT_NE(NULL, strstr(diffs(&self->s),
 			       "guest RAM at 0x100000: memory policy 0 nodes 0, planned MPOL_BIND to 0x1"))
