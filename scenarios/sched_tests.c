@@ -23,13 +23,23 @@
 #include "sched/scx_ktstr.h"
 #include "util/json.h"
 
-static int run_scenario(struct ktstr_ctx *ctx, struct scenario *s)
+/* Runs @s; a passing run is then judged by @check (NULL: none). */
+static int run_checked(struct ktstr_ctx *ctx, struct scenario *s,
+		       int (*check)(struct ktstr_ctx *ctx,
+				    const struct scenario_result *res))
 {
 	struct scenario_result res;
 	int v = scenario_run_verdict(ctx, s, &res);
 
+	if (v == KTSTR_PASS && check)
+		v = check(ctx, &res);
 	scenario_result_free(&res);
 	return v;
+}
+
+static int run_scenario(struct ktstr_ctx *ctx, struct scenario *s)
+{
+	return run_checked(ctx, s, NULL);
 }
 
 static int sched_steady(struct ktstr_ctx *ctx)
@@ -202,6 +212,8 @@ static int check_latencies(struct ktstr_ctx *ctx,
 {
 	int i, n = 0;
 
+	ktstr_diag(ctx, "worst wake latency p99 %llu ns",
+		   (unsigned long long)res->worst_p99_ns);
 	for (i = 0; i < res->nr_workers; i++) {
 		const struct worker_metrics *m = &res->workers[i];
 
@@ -224,9 +236,7 @@ static int check_latencies(struct ktstr_ctx *ctx,
 
 static int sched_wake_latency(struct ktstr_ctx *ctx)
 {
-	struct scenario_result res;
 	struct scenario s;
-	int v;
 
 	scn_init(&s);
 	scn_step(&s, "wake", HOLD_FULL);
@@ -235,14 +245,7 @@ static int sched_wake_latency(struct ktstr_ctx *ctx)
 	scn_group(&s, "wakee", 2, WORK_WAKEE)->params.period_us = 10000;
 	/* Background load, so wake-ups compete for the CPUs. */
 	scn_group(&s, "load", 2, WORK_SPIN)->params.nice = 5;
-	scenario_run(ctx, &s, &res);
-	v = scenario_verdict(ctx, &res);
-	if (v == KTSTR_PASS)
-		v = check_latencies(ctx, &res);
-	ktstr_diag(ctx, "worst wake latency p99 %llu ns",
-		   (unsigned long long)res.worst_p99_ns);
-	scenario_result_free(&res);
-	return v;
+	return run_checked(ctx, &s, check_latencies);
 }
 KTSTR_TEST(sched_wake_latency, .category = "sched", .topology = "1n1l2c1t",
 	   .description = "ping-pong, sleep and stimulus wake latencies are measured and plausible",
@@ -312,9 +315,7 @@ static int check_more_types(struct ktstr_ctx *ctx,
 
 static int sched_work_types_more(struct ktstr_ctx *ctx)
 {
-	struct scenario_result res;
 	struct scenario s;
-	int v;
 
 	scn_init(&s);
 	scn_step(&s, "types", HOLD_FULL);
@@ -327,11 +328,7 @@ static int sched_work_types_more(struct ktstr_ctx *ctx)
 	scn_group(&s, "affinity", 1, WORK_AFFINITY);
 	scn_group(&s, "policy", 1, WORK_POLICY);
 	scn_group(&s, "nice", 1, WORK_NICE);
-	v = scenario_run_verdict(ctx, &s, &res);
-	if (v == KTSTR_PASS)
-		v = check_more_types(ctx, &res);
-	scenario_result_free(&res);
-	return v;
+	return run_checked(ctx, &s, check_more_types);
 }
 KTSTR_TEST(sched_work_types_more, .category = "sched", .topology = "1n1l2c1t",
 	   .description = "pipe, fanout, contend, mixed, cache_yield, pagefault, affinity, policy and nice workers run, each checked",

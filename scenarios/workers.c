@@ -276,19 +276,26 @@ static uint64_t llc_size(void)
 	return best_size;
 }
 
-static void loop_cache(struct worker *w)
+/* One chunk of the walk over the LLC-sized buffer, from *@off on. */
+static void cache_chunk(struct worker *w, uint64_t *off)
 {
 	uint8_t *buf = w->cache;
-	uint64_t off = 0;
 	uint32_t i;
 
+	for (i = 0; i < CACHE_CHUNK; i += CACHE_LINE) {
+		buf[*off]++;
+		*off = (*off + CACHE_LINE) % w->cache_size;
+	}
+	/* The stores must happen: nothing reads them. */
+	asm volatile("" : : "r"(buf) : "memory");
+}
+
+static void loop_cache(struct worker *w)
+{
+	uint64_t off = 0;
+
 	for (;;) {
-		for (i = 0; i < CACHE_CHUNK; i += CACHE_LINE) {
-			buf[off]++;
-			off = (off + CACHE_LINE) % w->cache_size;
-		}
-		/* The stores must happen: nothing reads them. */
-		asm volatile("" : : "r"(buf) : "memory");
+		cache_chunk(w, &off);
 		tick(w->sh);
 	}
 }
@@ -296,16 +303,10 @@ static void loop_cache(struct worker *w)
 /* A chunk of the cache walk, then the CPU goes to whoever wants it. */
 static void loop_cache_yield(struct worker *w)
 {
-	uint8_t *buf = w->cache;
 	uint64_t off = 0;
-	uint32_t i;
 
 	for (;;) {
-		for (i = 0; i < CACHE_CHUNK; i += CACHE_LINE) {
-			buf[off]++;
-			off = (off + CACHE_LINE) % w->cache_size;
-		}
-		asm volatile("" : : "r"(buf) : "memory");
+		cache_chunk(w, &off);
 		sched_yield();
 		tick(w->sh);
 	}
