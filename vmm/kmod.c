@@ -67,15 +67,16 @@ int kmod_dep_parse(const char *text, size_t len, struct kmod_dep *dep)
 		l = &dep->v[dep->nr++];
 		memset(l, 0, sizeof(*l));
 		l->path = xstrndup(p, colon - p);
+		/* Within [colon, eol) only: @text need not end in a NUL. */
 		for (q = colon + 1; q < eol;) {
-			size_t n;
+			size_t n = 0;
 
-			q += strspn(q, " \t");
+			while (q < eol && (*q == ' ' || *q == '\t'))
+				q++;
 			if (q >= eol)
 				break;
-			n = strcspn(q, " \t\n");
-			if (q + n > eol)
-				n = eol - q;
+			while (q + n < eol && q[n] != ' ' && q[n] != '\t')
+				n++;
 			l->deps = xrealloc(l->deps,
 					   (l->nr_deps + 1) * sizeof(*l->deps));
 			l->deps[l->nr_deps++] = xstrndup(q, n);
